@@ -1,0 +1,38 @@
+# The README's commands. `make run` and `make test` do all set-up on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt ingest bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/newsqa ingest
+	$(BIN)/newsqa chat
+
+test: $(STAMP) lint
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot index corpus tests bench
+	$(BIN)/ruff format --check bot index corpus tests bench
+	$(BIN)/mypy bot index corpus
+
+fmt: $(STAMP)
+	$(BIN)/ruff format bot index corpus tests bench
+	$(BIN)/ruff check --fix bot index corpus tests bench
+
+ingest: $(STAMP)
+	$(BIN)/newsqa ingest
+
+bench: $(STAMP)
+	$(BIN)/newsqa bench --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

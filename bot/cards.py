@@ -1,0 +1,167 @@
+"""Build replies (cards) from answers and articles: what the user sees, before any transport formats it.
+
+Callback data (≤ 64 bytes, self-contained so old buttons work after a restart):
+``m:ASK:PAGE`` more results · ``a:UID:PARA:PAGE`` article page with a paragraph marked (PAGE ``n``: a new
+message at the page holding PARA; a number: edit the message to that page; ``-1``: edit, page holding PARA) ·
+``p:UID:PARA`` one paragraph (‹ ›) · ``f:ASK:PID:+`` / ``f:ASK:PID:-`` feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.reply import Block, BlockKind, Button, Reply
+from corpus.models import JOINED, TRUNCATED
+from corpus.store import ArticleInfo, Passage
+from index.search import Hit, Result
+
+RESULTS_PER_PAGE = 3
+ARTICLE_PAGE_CHARS = 2500
+NOT_FOUND = "没有找到：这些文章里没有说到这个问题。"
+KIND_LABEL = {"caption": "图片说明", "credit": "图片署名"}
+FLAG_NOTES = {TRUNCATED: "（原文此段不完整：版面上缺了下文）", JOINED: ""}
+
+
+def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
+    """`《title》 · byline · date · 第N段` — only what the article really says."""
+    parts = [f"《{article.title}》"]
+    if article.column:
+        parts.append(f"【{article.column}】")
+    parts.extend(x for x in (article.byline, article.date, article.source) if x)
+    if passage is not None:
+        parts.append(KIND_LABEL.get(passage.kind, f"第{passage.ordinal}段"))
+    return " · ".join(parts)
+
+
+def _quote_block(hit: Hit) -> Block:
+    mark = None
+    if hit.answer_span is not None:
+        start, end = hit.answer_span[0] - hit.quote_span[0], hit.answer_span[1] - hit.quote_span[0]
+        if 0 <= start < end <= len(hit.quote):
+            mark = (start, end)
+    return Block(BlockKind.QUOTE, hit.quote, mark)
+
+
+def _flag_notes(passage: Passage) -> list[Block]:
+    return [Block(BlockKind.NOTE, FLAG_NOTES[f]) for f in passage.flags if FLAG_NOTES.get(f)]
+
+
+def answer_card(result: Result, ask_id: int) -> Reply:
+    """The answer card: the answer, the quote with the answer marked, the citation, the actions."""
+    if result.abstained or not result.hits:
+        return not_found_card(result)
+    top = result.hits[0]
+    blocks: list[Block] = []
+    if result.answer:
+        blocks.append(Block(BlockKind.ANSWER, result.answer))
+    blocks.append(_quote_block(top))
+    blocks.append(Block(BlockKind.CITATION, citation(top.passage.article, top.passage)))
+    blocks.extend(_flag_notes(top.passage))
+    return Reply(blocks, answer_buttons(ask_id, top, more=len(result.hits) > 1))
+
+
+def answer_buttons(ask_id: int, hit: Hit, *, more: bool) -> list[list[Button]]:
+    """更多结果 · 查看原文 / 👍 · 👎 for a shown hit."""
+    row = [Button("更多结果", f"m:{ask_id}:1")] if more else []
+    para = hit.passage.ordinal if hit.passage.kind == "body" else 1
+    row.append(Button("查看原文", f"a:{hit.passage.article.uid}:{para}:n"))
+    votes = [Button("👍", f"f:{ask_id}:{hit.passage.id}:+"), Button("👎", f"f:{ask_id}:{hit.passage.id}:-")]
+    return [row, votes]
+
+
+def not_found_card(result: Result) -> Reply:
+    """The honest 没有找到, with the nearest passages as suggestions."""
+    blocks = [Block(BlockKind.TEXT, NOT_FOUND)]
+    if result.hits:
+        blocks.append(Block(BlockKind.NOTE, "最接近的段落（可能不相关）："))
+        for hit in result.hits[:RESULTS_PER_PAGE]:
+            blocks.append(Block(BlockKind.QUOTE, hit.quote))
+            blocks.append(Block(BlockKind.CITATION, citation(hit.passage.article, hit.passage)))
+    return Reply(blocks)
+
+
+def more_card(result: Result, ask_id: int, page: int) -> Reply:
+    """Page ``page`` (1-based) of the passages after the first."""
+    rest = result.hits[1:]
+    pages = max(1, -(-len(rest) // RESULTS_PER_PAGE))
+    page = min(max(1, page), pages)
+    shown = rest[(page - 1) * RESULTS_PER_PAGE : page * RESULTS_PER_PAGE]
+    if not shown:
+        return Reply([Block(BlockKind.TEXT, "没有更多结果了。")], toast="没有更多结果了")
+    blocks = [Block(BlockKind.NOTE, f"更多结果（第{page}/{pages}页）：{result.question}")]
+    for hit in shown:
+        blocks.append(_quote_block(hit))
+        blocks.append(Block(BlockKind.CITATION, f"{hit.rank}. " + citation(hit.passage.article, hit.passage)))
+    nav = []
+    if page > 1:
+        nav.append(Button("‹ 上一页", f"m:{ask_id}:{page - 1}"))
+    if page < pages:
+        nav.append(Button("下一页 ›", f"m:{ask_id}:{page + 1}"))
+    views = [Button(f"原文 {h.rank}", f"a:{h.passage.article.uid}:{max(1, h.passage.ordinal)}:n") for h in shown]
+    return Reply(blocks, [row for row in (nav, views) if row])
+
+
+def article_pages(article: ArticleInfo, passages: Sequence[Passage]) -> list[list[Passage]]:
+    """Split an article's body paragraphs into pages of about ARTICLE_PAGE_CHARS characters."""
+    pages: list[list[Passage]] = [[]]
+    size = 0
+    for p in (p for p in passages if p.kind == "body"):
+        if pages[-1] and size + len(p.text) > ARTICLE_PAGE_CHARS:
+            pages.append([])
+            size = 0
+        pages[-1].append(p)
+        size += len(p.text)
+    return pages
+
+
+def article_card(
+    article: ArticleInfo, passages: Sequence[Passage], marked: int | None, page: int | None, *, edit: bool
+) -> Reply:
+    """One page of the whole article; ``marked`` paragraph highlighted; page None = the page holding it."""
+    pages = article_pages(article, passages)
+    if page is None or page < 0:
+        page = next((i for i, pg in enumerate(pages) if any(p.ordinal == marked for p in pg)), 0)
+    page = min(page, len(pages) - 1)
+    blocks = [Block(BlockKind.HEADING, article.title)]
+    header = [x for x in (article.kicker, article.column and f"【{article.column}】", article.byline, article.date) if x]
+    if header and page == 0:
+        blocks.append(Block(BlockKind.NOTE, " · ".join(header)))
+    heading = None
+    for p in pages[page]:
+        if p.heading and p.heading != heading:
+            blocks.append(Block(BlockKind.HEADING, p.heading))
+        heading = p.heading
+        text = f"{p.ordinal}. {p.text}"
+        mark = (0, len(text)) if p.ordinal == marked else None
+        blocks.append(Block(BlockKind.PARAGRAPH, text, mark))
+        blocks.extend(_flag_notes(p))
+    captions = [p for p in passages if p.kind != "body"]
+    if captions and page == len(pages) - 1:
+        blocks.append(Block(BlockKind.NOTE, "图片：" + "；".join(p.text for p in captions)))
+    blocks.append(Block(BlockKind.NOTE, f"第{page + 1}/{len(pages)}页 · 共{article.paragraph_count}段"))
+    nav = []
+    mark = marked or 0
+    if page > 0:
+        nav.append(Button("‹ 上一页", f"a:{article.uid}:{mark}:{page - 1}"))
+    if page < len(pages) - 1:
+        nav.append(Button("下一页 ›", f"a:{article.uid}:{mark}:{page + 1}"))
+    return Reply(blocks, [nav] if nav else [], edit=edit)
+
+
+def paragraph_card(passage: Passage, *, edit: bool) -> Reply:
+    """One paragraph with ‹ › to its neighbours and the way to the whole article."""
+    a = passage.article
+    blocks = [Block(BlockKind.PARAGRAPH, passage.text), Block(BlockKind.CITATION, citation(a, passage))]
+    blocks.extend(_flag_notes(passage))
+    nav = []
+    if passage.ordinal > 1:
+        nav.append(Button("‹ 上一段", f"p:{a.uid}:{passage.ordinal - 1}"))
+    nav.append(Button("全文", f"a:{a.uid}:{passage.ordinal}:-1"))
+    if passage.ordinal < a.paragraph_count:
+        nav.append(Button("下一段 ›", f"p:{a.uid}:{passage.ordinal + 1}"))
+    return Reply(blocks, [nav], edit=edit)
+
+
+def text_card(*lines: str, toast: str | None = None) -> Reply:
+    """A plain message."""
+    return Reply([Block(BlockKind.TEXT, line) for line in lines], toast=toast)

@@ -1,0 +1,242 @@
+"""The `newsqa` command line.
+
+Usage:
+    newsqa ingest [PATH ...]            read articles into the store (default: the bundled corpus)
+    newsqa ask [QUESTION] [--json] [-k N]  answer one question (or one per line from stdin)
+    newsqa chat                         the conversation in a terminal
+    newsqa serve                        the Telegram bot (TELEGRAM_BOT_TOKEN)
+    newsqa eval FILE [--json]           score a question file (JSONL) or a squad-style JSON file
+    newsqa articles                     list the stored articles
+    newsqa show ID                      print one cleaned article
+    newsqa stats                        store, index and cache figures
+
+Heavy modules are imported inside the subcommand that needs them, so ``newsqa --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings, SettingsError
+from corpus.store import StoreError
+
+if TYPE_CHECKING:
+    from index.search import Searcher
+
+log = logging.getLogger("newsqa")
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message says why and how to fix it."""
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "jieba", "telegram.ext.ExtBot"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _searcher(settings: Settings) -> Searcher:
+    from bot.library import open_searcher
+
+    return open_searcher(settings)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Read article files into the store and update the index."""
+    from bot.library import build, open_store
+    from bot.progress import progress_bar
+    from corpus.ingest import bundled_corpus_dir, format_report
+    from index.search import Searcher
+
+    paths = [Path(p) for p in args.paths] or [bundled_corpus_dir()]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"No such file or folder: {', '.join(missing)}. Check the path and run: newsqa ingest PATH")
+    store = open_store(settings)
+    searcher = Searcher(store)
+    report = build(store, searcher, paths, workers=settings.workers, progress=progress_bar("indexing"))
+    print(format_report(report))
+    return 1 if report.failed else 0
+
+
+def _print_answer(result: object, as_json: bool) -> None:
+    from bot.cards import answer_card
+    from bot.render_text import render
+    from index.search import Result
+
+    assert isinstance(result, Result)
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    print(render(answer_card(result, 0), colour=sys.stdout.isatty(), with_buttons=False))
+    for hit in result.hits[1:] if not result.abstained else []:
+        print(f"  {hit.rank}. {hit.quote[:60]} —— 《{hit.passage.article.title}》第{hit.passage.ordinal}段")
+    print()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer one question, or one per line from stdin."""
+    searcher = _searcher(settings)
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not question.strip():
+            if args.question is not None:
+                raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
+            continue
+        if len(question) > settings.max_question_chars:
+            raise CommandError(
+                f"The question is {len(question)} characters long; the limit is {settings.max_question_chars} "
+                "(NEWSQA_MAX_QUESTION_CHARS). Shorten it."
+            )
+        _print_answer(searcher.ask(question, k=args.k), args.json)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """The conversation in a terminal."""
+    from bot.chat import run_chat
+    from bot.engine import open_engine
+
+    return run_chat(open_engine(settings))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot."""
+    if not settings.telegram_token:
+        raise CommandError(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather, then: "
+            "TELEGRAM_BOT_TOKEN=... newsqa serve"
+        )
+    from bot.telegram_app import run
+
+    return run(settings)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Score a question file."""
+    from bot import evaluate
+    from bot.library import build, open_store
+    from corpus.ingest import format_report
+    from index.search import Searcher
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"No question file at {path}. Give a .jsonl question file or a squad-style .json file.")
+    squad = evaluate.is_squad(path)
+    if squad:
+
+        def searcher_for(db: Path) -> Searcher:
+            store = open_store(Settings(db_path=db))
+            searcher = Searcher(store)
+            report = build(store, searcher, [path], workers=settings.workers)
+            if report.failed:
+                raise CommandError(format_report(report))
+            return searcher
+
+        report = evaluate.evaluate_squad(searcher_for, path, limit=args.limit)
+    else:
+        searcher = _searcher(settings)
+        with path.open(encoding="utf-8") as fh:
+            report = evaluate.evaluate_questions(lambda q: searcher.ask(q, k=evaluate.K), fh)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(evaluate.format_report(report, squad=squad))
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    """List the stored articles."""
+    searcher = _searcher(settings)
+    for a in searcher.store.articles():
+        print(f"{a.uid}  {a.title}  {a.byline or '-'}  {a.paragraph_count}段")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print one cleaned article."""
+    from bot.show import format_article
+
+    searcher = _searcher(settings)
+    found = searcher.store.article(args.id)
+    if found is None:
+        raise CommandError(f"No article with id {args.id!r}. List the ids with: newsqa articles")
+    print(format_article(*found))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Store, index and cache figures."""
+    searcher = _searcher(settings)
+    figures = {
+        "db": str(settings.db_path),
+        **searcher.store.counts(),
+        "indexed_passages": searcher.index.doc_count,
+        "index_version": searcher.version,
+        "cache": searcher.cache.stats() if searcher.cache else None,
+    }
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (a test checks every command has help and is in the README)."""
+    parser = argparse.ArgumentParser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
+    p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
+    p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
+    p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN.md")
+    p.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="the conversation in a terminal")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("serve", help="run the Telegram bot (TELEGRAM_BOT_TOKEN)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("eval", help="score a question file (.jsonl) or a squad-style .json file")
+    p.add_argument("file", help="question file")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--limit", type=int, default=None, help="score only the first N squad questions")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("articles", help="list the stored articles")
+    p.set_defaults(func=cmd_articles)
+    p = sub.add_parser("show", help="print one cleaned article")
+    p.add_argument("id", help="article id (from newsqa articles)")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("stats", help="store, index and query-cache figures")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors go to stderr as `Error: …` with exit status 1."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
+        if args.command == "ask" and args.k < 1:
+            raise CommandError("-k must be at least 1.")
+        return int(args.func(args, settings))
+    except (CommandError, SettingsError, StoreError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted. The store keeps everything committed so far; rerun the command to finish.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,245 @@
+"""The conversation engine: questions, follow-ups, paging, article view, feedback. No transport here.
+
+The terminal chat and the Telegram bot both call :class:`Engine`; renderers turn its :class:`Reply` into text.
+Synchronous and thread-safe (one lock around the SQLite work); async callers use ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from bot import cards
+from bot.examples import example_questions
+from bot.followup import resolve
+from bot.library import open_searcher
+from bot.reply import Block, BlockKind, Reply
+from bot.settings import Settings
+from bot.state import ChatState, StateStore
+from index.question import QuestionType
+from index.search import Result, Searcher
+
+log = logging.getLogger(__name__)
+
+MORE_K = 1 + 3 * cards.RESULTS_PER_PAGE  # passages kept for 更多结果
+NOTICES = {
+    "empty": "请直接输入问题，例如：{example}",
+    "too_long": "问题太长了（{length}字）。请把问题缩短到{limit}字以内，只问一件事。",
+    "sticker": "收到贴纸 🙂 我只能回答文字问题，例如：{example}",
+    "photo": "我还看不懂图片，请用文字提问，例如：{example}",
+    "voice": "我还听不懂语音，请用文字提问，例如：{example}",
+    "other": "我只能回答文字问题，例如：{example}",
+    "error": "抱歉，处理这条消息时出了问题，请稍后再试。",
+    "stale": "这个按钮已经过期了，请重新提问。",
+}
+
+
+class Engine:
+    """One engine per process, shared by every chat."""
+
+    def __init__(self, searcher: Searcher, settings: Settings) -> None:
+        self.searcher = searcher
+        self.store = searcher.store
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.state = StateStore(self.store.conn, self.lock)
+        self._examples: list[str] | None = None
+
+    # -- entry points -------------------------------------------------------------------------------------
+
+    def handle_text(self, chat_id: int, text: str) -> Reply:
+        """A message: a question, or a follow-up to the chat's last question."""
+        text = (text or "").strip()
+        if not text:
+            return self.notice("empty")
+        if len(text) > self.settings.max_question_chars:
+            return self.notice("too_long", length=len(text))
+        with self.lock:
+            previous = self.state.last_asked(chat_id)
+            resolved = resolve(text, previous.resolved if previous else None, self.searcher.segmenter.query_tokens)
+            qtype = None
+            if resolved.followup and previous is not None and previous.qtype:
+                qtype = QuestionType(previous.qtype)
+            result = self.searcher.ask(resolved.question, k=MORE_K, qtype=qtype)
+            asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
+            reply = cards.answer_card(result, asked.id)
+            if resolved.followup:
+                reply.blocks.insert(0, Block(BlockKind.NOTE, f"（理解为：{resolved.question}）"))
+            if result.hits and not result.abstained:
+                top = result.hits[0].passage
+                self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
+            return reply
+
+    def handle_command(self, chat_id: int, name: str, args: str = "") -> Reply:
+        """/start, /help, /about, /ask, /more, /article, /next, /prev."""
+        name = name.lstrip("/").lower()
+        if name in ("start", "help"):
+            return self.help(welcome=name == "start")
+        if name == "about":
+            return self.about()
+        if name == "ask":
+            return self.handle_text(chat_id, args) if args.strip() else self.notice("empty")
+        with self.lock:
+            state = self.state.load(chat_id)
+            if name == "more":
+                return self.more(chat_id, state.ask_id, state.page + 1, edit=False)
+            if name == "article":
+                if state.article_uid is None:
+                    return cards.text_card("还没有打开的文章：先提一个问题。")
+                return self.article(chat_id, state.article_uid, state.paragraph, None, edit=False)
+            if name in ("next", "prev"):
+                if state.article_uid is None or state.paragraph is None:
+                    return cards.text_card("还没有打开的段落：先提一个问题。")
+                step = 1 if name == "next" else -1
+                return self.paragraph(chat_id, state.article_uid, state.paragraph + step, edit=False)
+        return cards.text_card(f"不认识的命令 /{name}。发送 /help 查看用法。")
+
+    def handle_button(self, chat_id: int, data: str) -> Reply:
+        """An inline button press (callback data from :mod:`bot.cards`)."""
+        parts = (data or "").split(":")
+        try:
+            with self.lock:
+                if parts[0] == "m" and len(parts) == 3:
+                    return self.more(chat_id, int(parts[1]), int(parts[2]), edit=True)
+                if parts[0] == "a" and len(parts) == 4:
+                    page = None if parts[3] == "n" else int(parts[3])
+                    return self.article(chat_id, parts[1], int(parts[2]) or None, page, edit=page is not None)
+                if parts[0] == "p" and len(parts) == 3:
+                    return self.paragraph(chat_id, parts[1], int(parts[2]), edit=True)
+                if parts[0] == "f" and len(parts) == 4:
+                    return self.feedback(chat_id, int(parts[1]), int(parts[2]), parts[3] == "+")
+        except ValueError:
+            pass
+        return self.notice("stale")
+
+    def inline_results(self, query: str, limit: int = 10) -> list[tuple[str, Reply]]:
+        """Inline mode: up to ``limit`` (title, card) pairs for ``@bot 问题``."""
+        query = (query or "").strip()[: self.settings.max_question_chars]
+        if not query:
+            return []
+        with self.lock:
+            result = self.searcher.ask(query, k=limit)
+        if result.abstained:
+            return []
+        found: list[tuple[str, Reply]] = []
+        for hit in result.hits[:limit]:
+            blocks = []
+            if hit.rank == 1 and result.answer:
+                blocks.append(Block(BlockKind.ANSWER, result.answer))
+            blocks.append(Block(BlockKind.QUOTE, hit.quote, _relative(hit.answer_span, hit.quote_span)))
+            blocks.append(Block(BlockKind.CITATION, cards.citation(hit.passage.article, hit.passage)))
+            title = (result.answer if hit.rank == 1 and result.answer else hit.passage.article.title)[:64]
+            found.append((title, Reply(blocks)))
+        return found
+
+    def notice(self, kind: str, **values: object) -> Reply:
+        """A friendly fixed reply: empty or long input, stickers, photos, voice, errors, stale buttons."""
+        examples = self.examples()
+        text = NOTICES.get(kind, NOTICES["other"]).format(
+            example=examples[0] if examples else "剑河中药材面积？",
+            limit=self.settings.max_question_chars,
+            **values,
+        )
+        return cards.text_card(text, toast=text if kind == "stale" else None)
+
+    # -- actions ------------------------------------------------------------------------------------------
+
+    def ask(self, question: str, k: int = 5) -> Result:
+        """The same answer `newsqa ask` prints."""
+        with self.lock:
+            return self.searcher.ask(question, k=k)
+
+    def more(self, chat_id: int, ask_id: int | None, page: int, *, edit: bool) -> Reply:
+        """更多结果: the next passages of a question this chat asked."""
+        asked = self.state.asked(ask_id) if ask_id is not None else None
+        if asked is None or asked.chat_id != chat_id:
+            return cards.text_card("还没有问题可以翻页：先提一个问题。")
+        qtype = QuestionType(asked.qtype) if asked.qtype else None
+        result = self.searcher.ask(asked.resolved, k=MORE_K, qtype=qtype)
+        reply = cards.more_card(result, asked.id, page)
+        reply.edit = edit
+        state = self.state.load(chat_id)
+        self.state.save(ChatState(chat_id, asked.id, page, state.article_uid, state.paragraph))
+        return reply
+
+    def article(self, chat_id: int, uid: str, marked: int | None, page: int | None, *, edit: bool) -> Reply:
+        """查看原文: one page of the whole article."""
+        found = self.store.article(uid)
+        if found is None:
+            return self.notice("stale")
+        info, passages = found
+        state = self.state.load(chat_id)
+        self.state.save(ChatState(chat_id, state.ask_id, state.page, info.uid, marked or 1))
+        return cards.article_card(info, passages, marked, page, edit=edit)
+
+    def paragraph(self, chat_id: int, uid: str, ordinal: int, *, edit: bool) -> Reply:
+        """One paragraph, with ‹ › to its neighbours."""
+        passage = self.store.passage_at(uid, ordinal)
+        if passage is None:
+            return cards.text_card("没有这一段了。", toast="没有这一段了")
+        state = self.state.load(chat_id)
+        self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
+        return cards.paragraph_card(passage, edit=edit)
+
+    def feedback(self, chat_id: int, ask_id: int, passage_id: int, up: bool) -> Reply:
+        """👍 / 👎: stored with the question, passage and answer."""
+        asked = self.state.asked(ask_id)
+        passage = self.store.passages([passage_id]).get(passage_id)
+        answer = None
+        if asked is not None:
+            answer = self.searcher.ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
+        self.state.add_feedback(
+            chat_id,
+            asked,
+            passage_id,
+            passage.article.uid if passage else None,
+            passage.ordinal if passage else None,
+            answer,
+            1 if up else -1,
+        )
+        thanks = "谢谢，已记下 👍" if up else "谢谢，已记下 👎，我们会改进"
+        return Reply([], toast=thanks)
+
+    def help(self, *, welcome: bool = False) -> Reply:
+        """/help: what the bot does and example questions drawn from the corpus."""
+        lines = []
+        if welcome:
+            lines.append("你好！我从报纸文章里找答案，并给出原文句子和出处。")
+        lines.append("直接输入问题即可，也可以追问（例如“那……呢？”）。例如：")
+        lines.extend(f"• {q}" for q in self.examples())
+        lines.append("命令：/more 更多结果 · /article 查看原文 · /next /prev 上下段 · /about 资料库 · /help 帮助")
+        return cards.text_card("\n".join(lines))
+
+    def about(self) -> Reply:
+        """/about: articles, paragraphs, last ingest."""
+        with self.lock:
+            counts = self.store.counts()
+            last = self.store.get_meta("last_ingest")
+        when = dt.datetime.fromtimestamp(float(last)).strftime("%Y-%m-%d %H:%M") if last else "未知"
+        return cards.text_card(
+            f"资料库：{counts['articles']}篇文章，{counts['paragraphs']}个段落，{counts['captions']}条图片说明。"
+            f"\n最近一次导入：{when}"
+        )
+
+    def examples(self) -> list[str]:
+        """Example questions (computed once per process)."""
+        if self._examples is None:
+            with self.lock:
+                self._examples = example_questions(self.store)
+        return self._examples
+
+
+def _qtype(value: str | None) -> QuestionType | None:
+    return QuestionType(value) if value else None
+
+
+def _relative(span: tuple[int, int] | None, within: tuple[int, int]) -> tuple[int, int] | None:
+    if span is None or span[0] < within[0] or span[1] > within[1]:
+        return None
+    return span[0] - within[0], span[1] - within[0]
+
+
+def open_engine(settings: Settings) -> Engine:
+    """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine."""
+    return Engine(open_searcher(settings), settings)

@@ -1,0 +1,63 @@
+"""Elliptical follow-ups: `品种呢?` after `剑河中药材面积?` means `剑河中药材品种?`.
+
+A message is a follow-up when it is short and marked as one (ends in 呢, starts with 那/那么/还有/另外/其中).
+Its core replaces the matching part of the previous question: a place for a place (`那正安县呢?`), a person for a
+person, otherwise the last thing asked about (the attribute). A full question starts a new topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+MAX_FOLLOWUP_CHARS = 16
+LEAD = re.compile(r"^(?:那么|那|还有|另外|其中|再问一下|再问)[，,、\s]*")
+TAIL = re.compile(r"(?:的)?(?:呢|怎么样|如何|咋样)?[\s?？!！。.…]*$")
+MARKED = re.compile(r"(?:呢|怎么样|咋样)[\s?？!！。.…]*$|^(?:那么|那|还有|另外)")
+PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|镇|乡|村|街道)")
+ORG = re.compile(r"[\u4e00-\u9fff]{2,12}(?:医院|大学|中学|小学|学校|公司|集团|委员会|政府|支队|中心|局|部)")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The question to search for, and whether it was resolved against the previous one."""
+
+    question: str
+    followup: bool
+
+
+def is_followup(text: str) -> bool:
+    """Whether ``text`` reads as an elliptical follow-up rather than a question of its own."""
+    text = text.strip()
+    return 0 < len(text) <= MAX_FOLLOWUP_CHARS and bool(MARKED.search(text))
+
+
+def core(text: str) -> str:
+    """What a follow-up asks about: `那正安县呢?` → `正安县`."""
+    return TAIL.sub("", LEAD.sub("", text.strip())).strip()
+
+
+def _replace_last(haystack: str, old: str, new: str) -> str:
+    at = haystack.rfind(old)
+    return haystack[:at] + new + haystack[at + len(old) :]
+
+
+def resolve(text: str, previous: str | None, content_words: Callable[[str], Sequence[str]]) -> Resolved:
+    """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's search words."""
+    if previous is None or not is_followup(text):
+        return Resolved(text.strip(), False)
+    new = core(text)
+    if not new:
+        return Resolved(previous, True)
+    words = [w for w in content_words(previous) if w in previous and len(w) >= 2 and w not in new]
+    if words and (PLACE.fullmatch(new) or ORG.fullmatch(new)):
+        # a new subject: replace the previous subject of the same kind, else the first thing named
+        same_kind = [w for w in words if PLACE.fullmatch(w) or ORG.fullmatch(w)]
+        first = min(same_kind or words, key=lambda w: (previous.find(w), -len(w)))
+        return Resolved(previous.replace(first, new, 1), True)
+    if words:
+        # the attribute asked about is the question's last content word; keep the subject before it
+        last = max(words, key=lambda w: (previous.rfind(w) + len(w), len(w)))
+        return Resolved(_replace_last(previous, last, new), True)
+    return Resolved(f"{previous.rstrip('?？。 ')}{new}", True)

@@ -1,0 +1,87 @@
+"""Every setting in one table, read from the environment in one place.
+
+``Settings.from_env(mapping)`` takes the mapping as a parameter so tests pass a dict. The bot token is only ever
+read from the environment and is never included in ``repr``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default and what it does."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+#: The table documented in the README (a test keeps the two in step).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("NEWSQA_DB", "var/newsqa.db", "Path of the SQLite store (articles, index, cache, chat state)."),
+    Setting("NEWSQA_CACHE_DIR", "~/.cache/newsqa", "Where jieba's prepared dictionary is cached between runs."),
+    Setting("NEWSQA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("NEWSQA_MAX_QUESTION_CHARS", "1000", "Longer messages get a friendly request to shorten them."),
+    Setting("NEWSQA_WORKERS", "2", "Processes used to segment text during ingest."),
+    Setting("TELEGRAM_BOT_TOKEN", None, "The bot token from @BotFather (required by `newsqa serve`; never logged)."),
+    Setting("TELEGRAM_API_BASE_URL", None, "Self-hosted Bot API server, e.g. http://127.0.0.1:8081 (calls go to {base}/bot{token}/METHOD)."),
+    Setting("NEWSQA_WEBHOOK_URL", None, "Public HTTPS URL for webhook mode; polling when unset."),
+    Setting("NEWSQA_WEBHOOK_SECRET", None, "Secret token Telegram sends with every webhook request."),
+    Setting("NEWSQA_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
+    Setting("NEWSQA_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+)
+
+
+def _int(env: Mapping[str, str], name: str, default: str) -> int:
+    value = env.get(name) or default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}. Fix it in the environment.") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings."""
+
+    db_path: Path = Path("var/newsqa.db")
+    cache_dir: Path = Path("~/.cache/newsqa").expanduser()
+    log_level: str = "INFO"
+    max_question_chars: int = 1000
+    workers: int = 2
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (default: ``os.environ``)."""
+        env = os.environ if env is None else env
+        level = (env.get("NEWSQA_LOG_LEVEL") or "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"NEWSQA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
+        return cls(
+            db_path=Path(env.get("NEWSQA_DB") or "var/newsqa.db").expanduser(),
+            cache_dir=Path(env.get("NEWSQA_CACHE_DIR") or "~/.cache/newsqa").expanduser(),
+            log_level=level,
+            max_question_chars=_int(env, "NEWSQA_MAX_QUESTION_CHARS", "1000"),
+            workers=max(1, _int(env, "NEWSQA_WORKERS", "2")),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
+            webhook_url=env.get("NEWSQA_WEBHOOK_URL") or None,
+            webhook_secret=env.get("NEWSQA_WEBHOOK_SECRET") or None,
+            webhook_listen=env.get("NEWSQA_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_int(env, "NEWSQA_WEBHOOK_PORT", "8443"),
+        )

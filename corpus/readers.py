@@ -1,0 +1,274 @@
+"""Read one source file into articles: page dumps, Markdown, HTML, JSON/JSONL records, squad-style JSON.
+
+:func:`read_source` picks the reader by extension, sniffing the text where the extension does not decide
+(a ``.txt`` holding HTML or JSON, a ``.json`` holding JSON lines). Every failure is a :class:`BadSource` whose
+message says what is wrong and how to fix it.
+
+Format names (stored with the source): ``page``, ``markdown``, ``html``, ``json``, ``jsonl``, ``squad``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from corpus.clean import clean_text
+from corpus.encoding import BadSource, decode
+from corpus.html_reader import parse_html, squash
+from corpus.markdown_reader import parse_markdown
+from corpus.models import Article, Caption, Paragraph
+from corpus.page import parse_page
+
+__all__ = ["EXTENSIONS", "BadSource", "normalize_date", "read_source", "read_text"]
+
+#: File extensions a folder walk picks up.
+EXTENSIONS = frozenset((".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"))
+_FORMAT_BY_EXT = {".txt": "page", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                  ".json": "json", ".jsonl": "jsonl"}  # fmt: skip
+_HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+_LATIN_END = re.compile(r"[A-Za-z0-9,.;:!?)]$")
+_LATIN_START = re.compile(r"^[A-Za-z0-9(]")
+TEXT_KEYS = ("text", "content", "body")
+DERIVED_TITLE_CHARS = 30
+
+
+def read_source(path: Path, data: bytes | None = None) -> tuple[str, list[Article]]:
+    """Read the file at ``path`` (or its already-read bytes ``data``): (format name, articles)."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BadSource(f"cannot read the file: {exc.strerror or exc}") from exc
+    text, _ = decode(data)
+    fmt, articles = read_text(text, path.suffix.lower(), name=path.stem)
+    if not any(a.paragraphs for a in articles):
+        raise BadSource(f"no article text found in this {fmt} file: check that it holds article paragraphs")
+    return fmt, articles
+
+
+def read_text(text: str, ext: str, *, name: str = "") -> tuple[str, list[Article]]:
+    """Read decoded ``text`` as a source with extension ``ext``; ``name`` is the title of last resort."""
+    fmt = _FORMAT_BY_EXT.get(ext) or _sniff(text)
+    if fmt == "page":
+        fmt = _sniff(text) or "page"
+    if fmt is None:
+        known = " ".join(sorted(EXTENSIONS))
+        raise BadSource(f"unknown file type {ext or '(no extension)'}: newsqa reads {known}; rename the file")
+    if fmt == "page":
+        return fmt, parse_page(text, source=None)
+    if fmt == "markdown":
+        return fmt, [read_markdown(text, name=name)]
+    if fmt == "html":
+        return fmt, [read_html(text, name=name)]
+    return read_json(text, jsonl=fmt == "jsonl")
+
+
+def _sniff(text: str) -> str | None:
+    """Recognise HTML and JSON by their content; None for anything else."""
+    head = text.lstrip()[:2000]
+    if _HTML_START.match(head):
+        return "html"
+    if head[:1] in "{[":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return "jsonl" if exc.msg == "Extra data" and head[:1] == "{" else None
+        return "json"
+    return None
+
+
+# -- shared helpers -----------------------------------------------------------------------------------------
+
+
+def clean(raw: str) -> str:
+    """Text cleaned for display (:func:`corpus.clean.clean_text`), stripped."""
+    return clean_text(raw).strip()
+
+
+def normalize_date(value: object) -> str | None:
+    """An ISO date from ``2023年4月11日``, ``2023/4/11``, ``2023-04-11T08:00+08:00``…; else the text."""
+    if value is None:
+        return None
+    text = squash(str(value))
+    found = _DATE.search(text)
+    if found:
+        year, month, day = (int(g) for g in found.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return text or None
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join soft-wrapped lines: a space between Latin words or numbers, nothing between Chinese."""
+    out = ""
+    for line in (squash(x) for x in lines):
+        if not line:
+            continue
+        sep = " " if out and _LATIN_END.search(out) and _LATIN_START.match(line) else ""
+        out += sep + line
+    return out
+
+
+def derive_title(paragraphs: list[Paragraph], name: str) -> str:
+    """A title for an article the source gave none: its first sentence (shortened), else ``name``."""
+    for p in paragraphs:
+        first = _SENTENCE_END.split(p.text, maxsplit=1)[0].strip()
+        if first:
+            return first if len(first) <= DERIVED_TITLE_CHARS else first[:DERIVED_TITLE_CHARS] + "…"
+    return name or "（无题）"
+
+
+def make_paragraphs(items: Iterable[tuple[str | None, str, str]]) -> list[Paragraph]:
+    """Paragraphs from (heading, text, raw) triples: lines joined, cleaned, empty ones dropped, raw kept."""
+    out = []
+    for heading, text, raw in items:
+        shown = clean(join_lines(text.split("\n")))
+        if shown:
+            out.append(Paragraph(text=shown, heading=clean(heading) if heading else None, raw=raw))
+    return out
+
+
+def split_text(text: str) -> list[str]:
+    """Raw paragraphs of a record's text: blank-line separated blocks if it has any, else one per line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    return [part.strip() for part in parts if part.strip()]
+
+
+# -- HTML ---------------------------------------------------------------------------------------------------
+
+
+def read_html(text: str, *, name: str = "") -> Article:
+    """One article from an HTML page."""
+    doc = parse_html(text)
+    paragraphs = make_paragraphs((h, t, t) for h, t in doc.blocks)
+    title = clean(doc.title) if doc.title else ""
+    return Article(
+        title=title or derive_title(paragraphs, name),
+        title_derived=not title,
+        paragraphs=paragraphs,
+        subtitle=clean(doc.subtitle) if doc.subtitle else None,
+        byline=doc.byline,
+        date=normalize_date(doc.date),
+        source=doc.source,
+        url=doc.url,
+        captions=[Caption(clean(c), raw=c) for c in doc.captions if clean(c)],
+    )
+
+
+# -- Markdown -----------------------------------------------------------------------------------------------
+
+
+def read_markdown(text: str, *, name: str = "") -> Article:
+    """One article from a Markdown file (see :mod:`corpus.markdown_reader`)."""
+    doc = parse_markdown(text)
+    paragraphs = make_paragraphs(doc.blocks)
+    title = clean(doc.title) if doc.title else ""
+    author = doc.fields.get("author")
+    return Article(
+        title=title or derive_title(paragraphs, name),
+        title_derived=not title,
+        paragraphs=paragraphs,
+        byline=squash(author) or None if author else None,
+        date=normalize_date(doc.fields.get("date")),
+        source=doc.fields.get("source"),
+        url=doc.fields.get("url"),
+        captions=[Caption(clean(c), raw=c) for c in doc.captions],
+    )
+
+
+# -- JSON ---------------------------------------------------------------------------------------------------
+
+
+def read_json(text: str, *, jsonl: bool = False) -> tuple[str, list[Article]]:
+    """Articles from JSON (one record, a list of records, or a squad-style file) or from JSON lines."""
+    if jsonl:
+        records: list[tuple[str, Any]] = []
+        for number, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                records.append((f"line {number}", _loads(line, line_offset=number - 1)))
+        return "jsonl", [_record(r, where) for where, r in records]
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            return read_json(text, jsonl=True)  # JSON lines in a .json file
+        raise _syntax_error(exc) from exc
+    if isinstance(value, dict) and isinstance(value.get("data"), list) and _is_squad(value["data"]):
+        return "squad", _squad(value["data"])
+    if isinstance(value, dict) and isinstance(value.get("articles"), list):
+        value = value["articles"]
+    if isinstance(value, list):
+        return "json", [_record(r, f"record {i}") for i, r in enumerate(value, start=1)]
+    return "json", [_record(value, "the record")]
+
+
+def _loads(text: str, *, line_offset: int = 0) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _syntax_error(exc, line_offset) from exc
+
+
+def _syntax_error(exc: json.JSONDecodeError, line_offset: int = 0) -> BadSource:
+    return BadSource(
+        f"JSON syntax error at line {exc.lineno + line_offset}, column {exc.colno}: {exc.msg}; "
+        "fix it there (python -m json.tool FILE shows the spot)"
+    )
+
+
+def _record(value: Any, where: str) -> Article:
+    if not isinstance(value, dict):
+        raise BadSource(f"{where} is not a JSON object: give each record {{title, date, author, text}}")
+    body = next((value[k] for k in TEXT_KEYS if value.get(k)), None)
+    if isinstance(body, list):
+        raws = [str(x).strip() for x in body if str(x).strip()]
+    elif isinstance(body, str):
+        raws = split_text(body)
+    else:
+        raws = []
+    paragraphs = make_paragraphs((None, r, r) for r in raws)
+    if not paragraphs:
+        raise BadSource(f'{where} has no text: give it a non-empty "text" (or "content"/"body") field')
+    title = clean(str(value["title"])) if value.get("title") else ""
+    author = value.get("author") or value.get("byline")
+    return Article(
+        title=title or derive_title(paragraphs, ""),
+        title_derived=not title,
+        paragraphs=paragraphs,
+        byline=squash(str(author)) or None if author else None,
+        date=normalize_date(value.get("date")),
+        source=str(value["source"]) if value.get("source") else None,
+        url=str(value["url"]) if value.get("url") else None,
+    )
+
+
+def _is_squad(data: list[Any]) -> bool:
+    first = data[0] if data else None
+    paragraphs = first.get("paragraphs") if isinstance(first, dict) else None
+    return (
+        isinstance(paragraphs, list)
+        and bool(paragraphs)
+        and isinstance(paragraphs[0], dict)
+        and ("context" in paragraphs[0])
+    )
+
+
+def _squad(data: list[Any]) -> list[Article]:
+    """One article per context, titled by its entry's title (with its ordinal when the entry has several)."""
+    articles = []
+    for entry in data:
+        title = str(entry.get("title") or "").strip() or "（无题）"
+        contexts = [p.get("context") or "" for p in entry.get("paragraphs", [])]
+        for i, context in enumerate(contexts, start=1):
+            lines = [line for line in context.split("\n") if line.strip()]
+            paragraphs = [Paragraph(text=line.strip(), raw=line) for line in lines]
+            if paragraphs:
+                shown = f"{title}（{i}）" if len(contexts) > 1 else title
+                articles.append(Article(title=shown, paragraphs=paragraphs))
+    return articles

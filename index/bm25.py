@@ -1,0 +1,263 @@
+"""The production BM25 index: rank-bm25's BM25Okapi scores from posting lists in the store's SQLite file.
+
+Scores are exactly rank-bm25 0.2.2's ``BM25Okapi`` (k1=1.5, b=0.75, epsilon=0.25; a negative idf is replaced
+by epsilon times the average idf over the whole vocabulary; a repeated query token counts each time), so on
+the same token lists the top-k is rank-bm25's, ties aside. A query reads only its own terms' postings and
+scores them with numpy. The index is opened, never rebuilt: :meth:`SparseIndex.sync` adds new paragraphs and
+drops deleted ones; a reader notices a newer version written by another process and switches to it between
+queries.
+
+Usage::
+
+    index = SparseIndex(store.conn)
+    index.sync(segmenter.doc_tokens, workers=2)
+    index.search(segmenter.query_tokens("剑河中药材面积?"), k=5)  # [(paragraph_id, score), ...]
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta
+from index.writer import add_documents, load_lengths, merge_if_needed, remove_deleted
+
+__all__ = ["EPSILON", "K1", "B", "SparseIndex", "SyncReport"]
+
+K1 = 1.5
+B = 0.75
+EPSILON = 0.25
+
+#: Paragraphs segmented and written per transaction by :meth:`SparseIndex.sync`.
+BATCH = 20000
+
+Tokenize = Callable[[str], list[str]]
+Progress = Callable[[int, int], object]
+
+_PASSAGES = """SELECT p.id, p.article_id, a.title, a.kicker, a.column_name, a.byline, p.heading, p.text
+FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?"""
+_DELETED = "SELECT 1 FROM deleted_paragraphs d JOIN ix_tokens t ON t.paragraph_id = d.id LIMIT 1"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one :meth:`SparseIndex.sync` did."""
+
+    added: int
+    removed: int
+    merged_segments: int
+    seconds: float
+    version: int
+
+
+# -- segmentation (also run in worker processes) ----------------------------------------------------------
+
+_tokenize: Tokenize | None = None
+_header: tuple[int, list[str]] = (-1, [])
+
+
+def _init_worker(tokenize: Tokenize) -> None:
+    global _tokenize, _header
+    _tokenize = tokenize
+    _header = (-1, [])
+
+
+def _segment(row: tuple) -> tuple[int, list[str]]:
+    """Tokens of one paragraph: its article's title, kicker, column and byline, its heading, its text."""
+    global _header
+    pid, article_id, title, kicker, column, byline, heading, text = row
+    assert _tokenize is not None
+    if _header[0] != article_id:
+        _header = (article_id, [t for f in (title, kicker, column, byline) if f for t in _tokenize(f)])
+    tokens = _header[1] + (_tokenize(heading) if heading else []) + _tokenize(text)
+    return pid, [t.replace(" ", "_") for t in tokens if t.strip()]
+
+
+class SparseIndex:
+    """BM25 over the store's paragraphs and captions, persisted in ``ix_`` tables of the same SQLite file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._version = -1
+        self._lens = np.zeros(0, dtype=np.uint32)
+        self._norm = np.zeros(0)  # k1 * (1 - b + b * len / avgdl); inf for no document
+        self._acc = np.zeros(0)
+        self._seen = np.zeros(0, dtype=bool)
+        self._n_docs = 0
+        self._eps_idf = 0.0
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """The index version on disk: it changes whenever the indexed paragraphs change."""
+        return get_meta(self.conn, "version")
+
+    @property
+    def doc_count(self) -> int:
+        """How many paragraphs and captions are indexed."""
+        return get_meta(self.conn, "n_docs")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction, so a query sees a single version even while another process writes."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def _reload(self, version: int) -> None:
+        """Load the statistics of ``version``: lengths of changed chunks, counts, average idf."""
+        if get_meta(self.conn, "cleared") > self._version:  # rebuilt since we last looked: start afresh
+            self._version = -1
+            self._lens = np.zeros(0, dtype=np.uint32)
+        for chunk, lens in load_lengths(self.conn, self._version).items():
+            end = (chunk + 1) << CHUNK_BITS
+            if len(self._lens) < end:
+                self._lens = np.concatenate([self._lens, np.zeros(end - len(self._lens), dtype=np.uint32)])
+            self._lens[chunk << CHUNK_BITS : end] = lens
+        n = self._n_docs = get_meta(self.conn, "n_docs")
+        total = get_meta(self.conn, "total_len")
+        avgdl = total / n if n else 1.0
+        lens = self._lens.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            self._norm = np.where(lens > 0, K1 * (1 - B + B * lens / (avgdl or 1.0)), np.inf)
+        if len(self._acc) != len(self._lens):
+            self._acc = np.zeros(len(self._lens))
+            self._seen = np.zeros(len(self._lens), dtype=bool)
+        hist = self.conn.execute("SELECT df, terms FROM ix_dfhist").fetchall()
+        vocabulary = sum(terms for _, terms in hist)
+        idf_sum = sum(terms * (math.log(n - df + 0.5) - math.log(df + 0.5)) for df, terms in hist)
+        self._eps_idf = EPSILON * idf_sum / vocabulary if vocabulary else 0.0
+        self._version = version
+
+    def _idf(self, df: int) -> float:
+        idf = math.log(self._n_docs - df + 0.5) - math.log(df + 0.5)
+        return self._eps_idf if idf < 0 else idf
+
+    def search(self, tokens: list[str], k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` best paragraphs for ``tokens`` as (paragraph id, BM25 score), best first."""
+        counts = Counter(t.replace(" ", "_") for t in tokens if t.strip())
+        with self._lock:
+            found: list[np.ndarray] = []
+            with self._snapshot():
+                version = get_meta(self.conn, "version")
+                if version != self._version:
+                    self._reload(version)
+                if not self._n_docs:
+                    return []
+                for term, count in counts.items():
+                    row = self.conn.execute("SELECT df FROM ix_terms WHERE term = ?", (term,)).fetchone()
+                    if row is None:
+                        continue
+                    blobs = self.conn.execute(
+                        "SELECT docs, tfs FROM ix_postings WHERE term = ?", (term,)
+                    ).fetchall()
+                    docs = np.concatenate([np.frombuffer(d, dtype="<i4") for d, _ in blobs])
+                    tfs = np.concatenate([np.frombuffer(f, dtype="<u2") for _, f in blobs]).astype(np.float64)
+                    self._acc[docs] += (self._idf(row[0]) * (K1 + 1) * count) * tfs / (tfs + self._norm[docs])
+                    new = docs[~self._seen[docs]]
+                    self._seen[new] = True
+                    found.append(new)
+            if not found:
+                return []
+            touched = np.concatenate(found)
+            candidates = touched[np.isfinite(self._norm[touched])]
+            scores = self._acc[candidates]
+            self._acc[touched] = 0.0
+            self._seen[touched] = False
+        if len(candidates) > k:
+            part = np.argpartition(-scores, k - 1)[:k]
+            candidates, scores = candidates[part], scores[part]
+        order = np.lexsort((-candidates, -scores))
+        return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def tokens(self, paragraph_ids: list[int]) -> dict[int, list[str]]:
+        """The cached search tokens of indexed paragraphs (ids not indexed are left out)."""
+        found: dict[int, list[str]] = {}
+        for start in range(0, len(paragraph_ids), 500):
+            chunk = paragraph_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT paragraph_id, tokens FROM ix_tokens WHERE paragraph_id IN ({marks})"
+            for pid, text in self.conn.execute(sql, chunk):
+                found[pid] = text.split(" ") if text else []
+        return found
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self, publish: bool = True) -> Iterator[int]:
+        """One write transaction; with ``publish`` it makes a new version (what readers switch to)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = get_meta(self.conn, "version") + 1
+            yield version
+            if publish:
+                set_meta(self.conn, "version", version)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _pending(self, after: int) -> list[tuple]:
+        return self.conn.execute(_PASSAGES, (after, BATCH)).fetchall()
+
+    def sync(self, tokenize: Tokenize, *, progress: Progress | None = None, workers: int = 1) -> SyncReport:
+        """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes."""
+        start = time.perf_counter()
+        removed = merged = 0
+        while self.conn.execute(_DELETED).fetchone():
+            with self._write() as version:
+                removed += remove_deleted(self.conn, version)
+        last = get_meta(self.conn, "last_id")
+        todo = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        added = 0
+        pool = None
+        if workers > 1 and todo > BATCH // 10:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            pool = multiprocessing.get_context(method).Pool(workers, _init_worker, (tokenize,))
+        else:
+            _init_worker(tokenize)
+        try:
+            rows = self._pending(last)
+            job = pool.map_async(_segment, rows, chunksize=64) if pool and rows else None
+            while rows:
+                docs = job.get() if job else [_segment(r) for r in rows]
+                rows = self._pending(rows[-1][0])
+                job = pool.map_async(_segment, rows, chunksize=64) if pool and rows else None
+                with self._write() as version:
+                    add_documents(self.conn, docs, version)
+                added += len(docs)
+                with self._write(publish=False):
+                    merged += merge_if_needed(self.conn)
+                if progress is not None:
+                    progress(added, todo)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+        return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+
+    def clear(self) -> None:
+        """Drop the whole index (e.g. after the segmentation changed); the next :meth:`sync` rebuilds it."""
+        with self._write():
+            for table in ("ix_terms", "ix_dfhist", "ix_postings", "ix_segments", "ix_doclens", "ix_tokens"):
+                self.conn.execute(f"DELETE FROM {table}")
+            for key in ("n_docs", "total_len", "last_id"):
+                set_meta(self.conn, key, 0)
+            set_meta(self.conn, "cleared", get_meta(self.conn, "version") + 1)

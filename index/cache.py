@@ -1,0 +1,92 @@
+"""The query cache: answers keyed by the normalised question, k and the corpus version, in the store's SQLite file.
+
+A corpus change bumps the version, so stale entries are never read; :meth:`QueryCache.clear_stale` drops them.
+Hits and misses are counted for ``newsqa stats``. The cache has its own connection with a short busy timeout:
+while an ingest holds the write lock, a cache write is skipped rather than making a user wait.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS query_cache (
+    question TEXT NOT NULL,
+    k INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (question, k, version)
+);
+CREATE TABLE IF NOT EXISTS query_cache_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class QueryCache:
+    """Cached answers (JSON payloads) in the store."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.conn = sqlite3.connect(str(path), timeout=0.05, isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()
+        try:
+            self.conn.executescript(SCHEMA)
+        except sqlite3.OperationalError:  # locked by an ingest: the tables will exist next time
+            pass
+
+    def close(self) -> None:
+        """Close the cache's connection."""
+        self.conn.close()
+
+    def get(self, question: str, k: int, version: int) -> dict[str, Any] | None:
+        """The cached payload, or None; counts a hit or a miss."""
+        with self._lock:
+            try:
+                row = self.conn.execute(
+                    "SELECT payload FROM query_cache WHERE question = ? AND k = ? AND version = ?",
+                    (question, k, version),
+                ).fetchone()
+            except sqlite3.OperationalError:
+                return None
+            self._count("hits" if row else "misses")
+        return None if row is None else dict(json.loads(row[0]))
+
+    def put(self, question: str, k: int, version: int, payload: dict[str, Any]) -> None:
+        """Remember ``payload`` for this question, k and version."""
+        with self._lock:
+            self._write(
+                "INSERT OR REPLACE INTO query_cache(question, k, version, payload) VALUES (?, ?, ?, ?)",
+                (question, k, version, json.dumps(payload, ensure_ascii=False)),
+            )
+
+    def _count(self, name: str) -> None:
+        self._write(
+            "INSERT INTO query_cache_stats(name, value) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            (name,),
+        )
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            self.conn.execute(sql, params)
+        except sqlite3.OperationalError:  # the store is locked by an ingest: skip, never wait
+            pass
+
+    def clear_stale(self, version: int) -> int:
+        """Drop entries of other versions; returns how many were dropped."""
+        with self._lock:
+            try:
+                return self.conn.execute("DELETE FROM query_cache WHERE version != ?", (version,)).rowcount
+            except sqlite3.OperationalError:
+                return 0
+
+    def stats(self) -> dict[str, float]:
+        """Entries, hits, misses and the hit rate."""
+        with self._lock:
+            values = dict(self.conn.execute("SELECT name, value FROM query_cache_stats").fetchall())
+            entries = self.conn.execute("SELECT COUNT(*) FROM query_cache").fetchone()[0]
+        hits, misses = int(values.get("hits", 0)), int(values.get("misses", 0))
+        total = hits + misses
+        return {"entries": entries, "hits": hits, "misses": misses, "hit_rate": hits / total if total else 0.0}

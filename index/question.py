@@ -1,0 +1,150 @@
+"""Question typing: what kind of answer a Chinese question asks for, and in which unit.
+
+``classify("剑河中药材面积?")`` is ``QuestionType.QUANTITY``; ``measure_word("培育了几家企业")`` is ``"家"``.
+Traditional characters are accepted: questions are folded with ``fold_chars`` first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from enum import StrEnum
+
+import opencc
+
+__all__ = ["QuestionType", "asks_position", "classify", "fold_chars", "measure_word"]
+
+_converter: opencc.OpenCC | None = None
+_lock = threading.Lock()
+
+
+class QuestionType(StrEnum):
+    """The kind of short answer a question asks for."""
+
+    QUANTITY = "quantity"
+    DATE = "date"
+    PERSON = "person"
+    PLACE = "place"
+    ORG = "org"
+    TITLE = "title"
+    YESNO = "yesno"
+    OTHER = "other"
+
+
+def _t2s() -> opencc.OpenCC:
+    global _converter
+    with _lock:
+        if _converter is None:
+            _converter = opencc.OpenCC("t2s")
+        return _converter
+
+
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+
+
+def fold_chars(text: str) -> str:
+    """Return ``text`` simplified, half-width and lower-cased, with the same length (offsets agree)."""
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):
+        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
+    return "".join(_fold_char(ch) for ch in converted)
+
+
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+_UNITS = (
+    "人次|平方公里|平方千米|平方米|公顷|公里|千米|厘米|毫米|米|千克|公斤|克|吨|小时|分钟|秒|"
+    "个|名|人|家|所|亩|元|岁|年|月|天|日|次|场|项|门|条|支|辆|架|艘|座|本|部|种|件|位|户|只|头|匹|张|"
+    "台|套|批|届|期|篇|首|章|集|卷|度|倍|周|间|趟|颗|层|枚|株|棵|块|级|号|代|等奖|分|美元|英镑|欧元|斤|片|段"
+)
+
+_RULES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
+    (
+        QuestionType.TITLE,
+        re.compile(
+            r"(什么|何种|哪个|哪种|啥)(职务|职位|官职|职称|头衔|身份|官|职)|担任(了)?什么|任什么|(职务|职位|身份|头衔|官职)(是什么|是啥|为何)"
+        ),
+    ),
+    (
+        QuestionType.DATE,
+        re.compile(
+            r"什么时(候|间)|何时|哪(一)?(年|天|日|月)|哪个(月|时期|年代|朝代|季节)|几(月|号|日|点)|"
+            r"[几多少]+年[几多少]*月|日期|什么年代|哪些年|何年|何日|多少号|哪一?时期|生于何|年份"
+        ),
+    ),
+    (
+        QuestionType.QUANTITY,
+        re.compile(
+            rf"多少|(?<!哪)几(?!乎)|多(大|长|高|重|远|久|深|宽|厚|快|少)|百分之几|比例|比重|占比|面积|产值|"
+            rf"人数|数量|总量|营收|收入|金额|价格|增长率|排名第|第[几{_CN_NUM}]名|几等奖|什么奖"
+        ),
+    ),
+    (
+        QuestionType.PERSON,
+        re.compile(r"谁|哪(一)?位|什么人|哪个人|哪些人|叫什么名字|姓名|名字是什么|何人|作者是|记者是"),
+    ),
+    (
+        QuestionType.ORG,
+        re.compile(
+            r"哪(一)?(家|所)|(哪个|哪一个|什么|哪些)(单位|医院|学校|部门|公司|大学|中学|小学|学院|机构|组织|"
+            r"企业|团体|球队|俱乐部|品牌|频道|电视台|报社|银行|集团|政党|党派|乐队|机关|协会|部队)"
+        ),
+    ),
+    (
+        QuestionType.PLACE,
+        re.compile(
+            r"哪里|哪儿|在哪|什么地方|何地|何处|哪(个|一个|些)?(省|市|县|区|国|国家|城市|地区|州|镇|村|乡|洲|大洲|"
+            r"岛|地方|山|河|海|洋|大洋|城|街)|什么(省|市|县|国家|城市|地区)|出生地|发源地"
+        ),
+    ),
+    (
+        QuestionType.YESNO,
+        re.compile(r"吗[?？!！。\s]*$|是否|是不是|有没有|能不能|会不会|可不可以|对不对|是吗|算不算"),
+    ),
+)
+
+_MEASURE = re.compile(rf"(?:多少|几)(?:[十百千万亿]+)?({_UNITS})")
+_KEYWORD_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"面积|多大面积"), "亩|平方公里|平方千米|平方米|公顷"),
+    (re.compile(r"产值|收入|营收|金额|价格|多少钱|投资|资金|费用|成本"), "元|美元|英镑|欧元"),
+    (re.compile(r"比例|比重|占比|百分之几|增长率|百分比|增长了?多少"), "%"),
+    (re.compile(r"人数"), "人|人次|名"),
+    (
+        re.compile(r"多长|多高|多深|多宽|多远|长度|高度|海拔|距离|体长|身长|全长|直径"),
+        "米|公里|千米|厘米|毫米",
+    ),
+    (re.compile(r"多重|重量"), "吨|千克|公斤|克|斤"),
+    (re.compile(r"多久|多长时间"), "年|月|天|小时|分钟|秒|周"),
+    (re.compile(r"几岁|多少岁|年龄|多大年纪"), "岁"),
+    (re.compile(r"几等奖|什么奖"), "等奖"),
+)
+_PEOPLE_UNITS = "人|人次|名|位"
+
+
+def classify(question: str) -> QuestionType:
+    """Return the answer type ``question`` asks for (``OTHER`` when none is recognisable)."""
+    q = fold_chars(question)
+    for qtype, pattern in _RULES:
+        if pattern.search(q):
+            return qtype
+    return QuestionType.OTHER
+
+
+def asks_position(question: str) -> bool:
+    """True when the question asks for a post or title (``褚靖担任什么职务`` → 院长)."""
+    return classify(question) is QuestionType.TITLE
+
+
+def measure_word(question: str) -> str | None:
+    """Return the accepted units as a regex alternation (``几家`` → ``家``, ``多少人`` → ``人|人次…``)."""
+    q = fold_chars(question)
+    match = _MEASURE.search(q)
+    if match:
+        unit = match.group(1)
+        return _PEOPLE_UNITS if unit in ("人", "名", "位", "人次") else unit
+    for pattern, units in _KEYWORD_UNITS:
+        if pattern.search(q):
+            return units
+    return None

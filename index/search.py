@@ -1,0 +1,233 @@
+"""Question in, answer out: segmentation → BM25 → abstention → evidence sentence → typed answer span.
+
+This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`` and the Telegram bot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpus.store import Passage, Store
+from index.abstain import Relevance, relevance
+from index.answer import best_sentence, extract
+from index.bm25 import SparseIndex
+from index.cache import QueryCache
+from index.dictionary import mine_user_words
+from index.normalize import fold
+from index.question import QuestionType, classify
+from index.tokenize import Segmenter
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER_CHARS = 20
+CANDIDATES = 20  # passages fetched from the index before abstention and answer extraction
+USER_WORDS_KEY = "user_words"
+AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
+BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
+
+
+@dataclass
+class Hit:
+    """One ranked passage with the sentence quoted from it and, if found, the answer span."""
+
+    rank: int
+    score: float
+    passage: Passage
+    quote_span: tuple[int, int]
+    answer_span: tuple[int, int] | None = None
+
+    @property
+    def quote(self) -> str:
+        """The quoted sentence: an exact substring of the passage text."""
+        return self.passage.text[self.quote_span[0] : self.quote_span[1]]
+
+
+@dataclass
+class Result:
+    """The answer to one question."""
+
+    question: str
+    answer: str | None
+    abstained: bool
+    elapsed_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    qtype: QuestionType = QuestionType.OTHER
+    terms: list[str] = field(default_factory=list)
+    cache_hit: bool = False
+    answer_from: str = "text"  # "text", or "byline" when the answer is the article's author
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ask --json`` object of DESIGN.md."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "passages": [
+                {
+                    "rank": h.rank,
+                    "score": round(h.score, 4),
+                    "article": {
+                        "id": h.passage.article.uid,
+                        "title": h.passage.article.title,
+                        "byline": h.passage.article.byline,
+                        "date": h.passage.article.date,
+                        "source": h.passage.article.source,
+                    },
+                    "paragraph": h.passage.ordinal,
+                    "kind": h.passage.kind,
+                    "text": h.passage.text,
+                    "quote": h.quote,
+                    "answer_span": list(h.answer_span) if h.answer_span else None,
+                }
+                for h in self.hits
+            ],
+        }
+
+
+def cache_key(question: str) -> str:
+    """The normalised question: folded (traditional → simplified, widths), spaces and end punctuation dropped."""
+    return re.sub(r"[\s?？!！。.]+", "", fold(question))
+
+
+class Searcher:
+    """Answers questions from a store. Thread-safe; open once per process and reuse."""
+
+    def __init__(self, store: Store, *, use_cache: bool = True) -> None:
+        self.store = store
+        self.index = SparseIndex(store.conn)
+        self.cache = QueryCache(store.path) if use_cache and str(store.path) != ":memory:" else None
+        self._lock = threading.RLock()
+        self._words_version = -1
+        self.segmenter = Segmenter(self._user_words())
+
+    def _user_words(self) -> list[str]:
+        raw = self.store.get_meta(USER_WORDS_KEY)
+        self._words_version = self.store.corpus_version
+        return list(json.loads(raw)) if raw else []
+
+    def refresh(self) -> None:
+        """Pick up a corpus changed by another process (new user words; the index reloads by itself)."""
+        if self.store.corpus_version != self._words_version:
+            self.segmenter = Segmenter(self._user_words())
+
+    def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
+        """Bring the user dictionary and the index up to date with the store's paragraphs."""
+        with self._lock:
+            words = mine_user_words(self.store)
+            with self.store.transaction():
+                self.store.set_meta(USER_WORDS_KEY, json.dumps(sorted(words), ensure_ascii=False))
+            self.segmenter = Segmenter(words)
+            self._words_version = self.store.corpus_version
+            report = self.index.sync(self.segmenter.doc_tokens, workers=workers, progress=progress)
+            if self.cache is not None:
+                self.cache.clear_stale(self.version)
+            return report
+
+    @property
+    def version(self) -> int:
+        """Changes whenever the answerable content changes."""
+        return self.store.corpus_version * 1_000_003 + int(self.index.version)
+
+    def ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
+        """Answer ``question`` with up to ``k`` passages (``qtype`` overrides the question's own type)."""
+        started = time.perf_counter()
+        with self._lock:
+            self.refresh()
+            key = cache_key(question) + (f"|{qtype.value}" if qtype else "")
+            version = self.version
+            cached = self.cache.get(key, k, version) if self.cache is not None else None
+            result = self._from_payload(question, cached) if cached is not None else None
+            if result is None:
+                result = self._answer(question, k, qtype)
+                if self.cache is not None:
+                    self.cache.put(key, k, version, self._payload(result))
+            else:
+                result.cache_hit = True
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "answered qtype=%s hits=%d abstained=%s cache=%s ms=%.1f",
+            result.qtype.value,
+            len(result.hits),
+            result.abstained,
+            result.cache_hit,
+            result.elapsed_ms,
+        )
+        return result
+
+    def _answer(self, question: str, k: int, qtype: QuestionType | None) -> Result:
+        qtype = qtype or classify(question)
+        terms = self.segmenter.query_tokens(question)
+        result = Result(question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms)
+        if not terms:
+            return result
+        ranked = self.index.search(terms, k=max(k, CANDIDATES))
+        passages = self.store.passages([pid for pid, _ in ranked])
+        ranked = [(pid, score) for pid, score in ranked if pid in passages]
+        if not ranked:
+            return result
+        verdict: Relevance = relevance(terms, passages[ranked[0][0]], ranked[0][1])
+        result.abstained = not verdict.relevant
+        for rank, (pid, score) in enumerate(ranked[:k], start=1):
+            passage = passages[pid]
+            span = best_sentence(passage.text, terms, qtype) if passage.text else (0, 0)
+            result.hits.append(Hit(rank=rank, score=score, passage=passage, quote_span=span))
+        if not result.abstained:
+            self._extract_answer(result)
+        return result
+
+    def _extract_answer(self, result: Result) -> None:
+        top = result.hits[0]
+        if AUTHOR_QUESTION.search(fold(result.question)) and top.passage.article.byline:
+            name = byline_name(top.passage.article.byline)
+            if name:
+                result.answer, result.answer_from = name, "byline"
+                return
+        span = extract(result.question, result.qtype, top.passage.text, top.quote_span, result.terms)
+        if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
+            top.answer_span = span
+            result.answer = top.passage.text[span[0] : span[1]]
+
+    def _payload(self, result: Result) -> dict[str, Any]:
+        return {
+            "answer": result.answer,
+            "abstained": result.abstained,
+            "qtype": result.qtype.value,
+            "terms": result.terms,
+            "answer_from": result.answer_from,
+            "hits": [[h.passage.id, h.score, list(h.quote_span), h.answer_span and list(h.answer_span)] for h in result.hits],
+        }
+
+    def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
+        rows = payload["hits"]
+        passages = self.store.passages([row[0] for row in rows])
+        if len(passages) != len(rows):
+            return None  # a passage vanished between version checks: answer afresh
+        hits = [
+            Hit(rank, score, passages[pid], (qs[0], qs[1]), (a[0], a[1]) if a else None)
+            for rank, (pid, score, qs, a) in enumerate(rows, start=1)
+        ]
+        return Result(
+            question=question,
+            answer=payload["answer"],
+            abstained=payload["abstained"],
+            elapsed_ms=0.0,
+            hits=hits,
+            qtype=QuestionType(payload["qtype"]),
+            terms=list(payload["terms"]),
+            answer_from=payload.get("answer_from", "text"),
+        )
+
+
+def byline_name(byline: str) -> str | None:
+    """The name(s) in a byline: ``本报记者 马跃峰`` → ``马跃峰``."""
+    match = BYLINE_NAME.search(byline.strip())
+    name = (match.group(1) if match else byline).strip()
+    return name[:MAX_ANSWER_CHARS] or None

@@ -1,0 +1,189 @@
+"""Segmentation for search: jieba search-mode words plus character bigrams, on folded text.
+
+Documents and questions go through the same steps, so a word cut one way in a paragraph is cut the same way
+in a question: fold (traditional → simplified, half-width, punctuation), jieba's precise cut, each word
+expanded to its search-mode sub-words, numbers and decimals kept whole (``15.78``, ``2.8`` + ``亿元``),
+punctuation dropped, then the character bigrams of every CJK run as a second signal. A question also
+loses its stopwords and question words (kept apart by :meth:`Segmenter.question_words` for answer typing).
+
+Usage::
+
+    seg = Segmenter(["剑河县", "剑河"])
+    seg.query_tokens("劍河中藥材面積是多少?")  # ['剑河', '中药', '药材', '中药材', '面积', '剑河', …]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jieba
+
+from index.normalize import fold
+
+__all__ = ["BIGRAM_MARK", "Segmenter", "cache_dir", "load_list"]
+
+log = logging.getLogger(__name__)
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+#: Bigram tokens are plain two-character strings (they share the bag with words: measured best, see README).
+BIGRAM_MARK = ""
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORDLIKE = re.compile(r"[\w%]", re.UNICODE)
+_QUESTION_PREFIXES = ("几", "哪", "多少", "什么", "怎么", "为何")
+_COUNTING = ("几", "哪", "多少")
+
+
+def cache_dir() -> Path:
+    """Where jieba's dictionary cache lives: ``$NEWSQA_CACHE_DIR`` or ``~/.cache/newsqa``."""
+    found = os.environ.get("NEWSQA_CACHE_DIR")
+    return Path(found) if found else Path.home() / ".cache" / "newsqa"
+
+
+@cache
+def load_list(name: str) -> frozenset[str]:
+    """A word list from ``index/data/NAME.txt`` (one word a line, ``#`` comments)."""
+    text = resources.files("index").joinpath("data", f"{name}.txt").read_text(encoding="utf-8")
+    words = (line.strip() for line in text.splitlines())
+    return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+def _is_question_word(word: str) -> bool:
+    if word in load_list("question_words"):
+        return True
+    if word in load_list("not_question_words") or len(word) > 4:
+        return False
+    return word.startswith(_QUESTION_PREFIXES)
+
+
+def _is_counter(word: str) -> bool:
+    """A one-character measure word or time unit that a preceding 几/哪/多少 asks about (年, 月, 家…)."""
+    return len(word) == 1 and bool(_CJK_RUN.fullmatch(word)) and word not in load_list("stopwords")
+
+
+def _bigrams(run: str) -> Iterator[str]:
+    for i in range(len(run) - 1):
+        yield BIGRAM_MARK + run[i : i + 2]
+
+
+class Segmenter:
+    """Search tokens for documents and questions, with an own ``jieba.Tokenizer`` and corpus user words."""
+
+    def __init__(self, user_words: Iterable[str] = (), *, bigrams: bool = True) -> None:
+        self.user_words = tuple(dict.fromkeys(fold(w) for w in user_words if w.strip()))
+        self.bigrams = bigrams
+        self._jieba: jieba.Tokenizer | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the settings only: a worker process builds its own tokenizer (from the dictionary cache)."""
+        return {"user_words": self.user_words, "bigrams": self.bigrams}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.user_words = state["user_words"]
+        self.bigrams = state["bigrams"]
+        self._jieba = None
+
+    def initialize(self) -> None:
+        """Load jieba's dictionary (from the cache when there is one) and add the user words. Idempotent."""
+        if self._jieba is not None:
+            return
+        directory = cache_dir()
+        tokenizer = jieba.Tokenizer()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(directory)
+        except OSError as exc:  # read-only home: jieba falls back to the system temp dir
+            log.warning("cannot use %s for jieba's cache: %s", directory, exc)
+        tokenizer.initialize()
+        for word in self.user_words:
+            tokenizer.add_word(word, _keep_whole_freq(tokenizer, word))
+        self._jieba = tokenizer
+
+    @property
+    def jieba(self) -> jieba.Tokenizer:
+        """The initialised jieba tokenizer."""
+        if self._jieba is None:
+            self.initialize()
+        assert self._jieba is not None
+        return self._jieba
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Add more user words (e.g. mined from a new ingest)."""
+        new = [w for w in dict.fromkeys(fold(w) for w in words if w.strip()) if w not in self.user_words]
+        self.user_words += tuple(new)
+        if self._jieba is not None:
+            for word in new:
+                self._jieba.add_word(word, _keep_whole_freq(self._jieba, word))
+
+    def words(self, text: str) -> list[str]:
+        """jieba's precise cut of the folded text, punctuation and spaces dropped."""
+        return [w for w in self.jieba.cut(fold(text)) if _WORDLIKE.search(w)]
+
+    def _expand(self, word: str) -> list[str]:
+        """A word with its search-mode sub-words (中药材 → 中药, 药材, 中药材), like ``cut_for_search``."""
+        if len(word) <= 2:
+            return [word]
+        freq = self.jieba.FREQ
+        out: list[str] = []
+        for n in (2, 3):
+            if len(word) > n:
+                out.extend(g for i in range(len(word) - n + 1) if freq.get(g := word[i : i + n]))
+        out.append(word)
+        return out
+
+    def _tokens(self, words: list[str], keep: list[bool]) -> list[str]:
+        tokens = [t for w, k in zip(words, keep, strict=True) if k for t in self._expand(w)]
+        if self.bigrams:
+            run: list[str] = []
+            for w, k in [*zip(words, keep, strict=True), ("", False)]:
+                if k and _CJK_RUN.fullmatch(w):
+                    run.append(w)
+                    continue
+                for piece in _CJK_RUN.findall("".join(run)):
+                    tokens.extend(_bigrams(piece))
+                run = []
+        return tokens
+
+    def doc_tokens(self, text: str) -> list[str]:
+        """Search tokens of a document: every word with its sub-words, then the bigrams of its CJK runs."""
+        words = self.words(text)
+        return self._tokens(words, [True] * len(words))
+
+    def _question(self, question: str) -> tuple[list[str], list[bool]]:
+        """The question's words and which are question words; 哪 + 年 and 几 + 月 are one question word."""
+        words: list[str] = []
+        asks: list[bool] = []
+        for word in self.words(question):
+            if asks and asks[-1] and words[-1].endswith(_COUNTING) and _is_counter(word):
+                words[-1] += word
+                continue
+            words.append(word)
+            asks.append(_is_question_word(word))
+        return words, asks
+
+    def query_tokens(self, question: str) -> list[str]:
+        """Search tokens of a question: as :meth:`doc_tokens`, without stopwords and question words."""
+        words, asks = self._question(question)
+        stop = load_list("stopwords")
+        return self._tokens(words, [not a and w not in stop for w, a in zip(words, asks, strict=True)])
+
+    def question_words(self, question: str) -> list[str]:
+        """The question words of a question, in order (多少, 哪年, 是谁…), for answer typing."""
+        words, asks = self._question(question)
+        return [w for w, a in zip(words, asks, strict=True) if a]
+
+
+def _keep_whole_freq(tokenizer: jieba.Tokenizer, word: str) -> int:
+    """The smallest frequency that keeps ``word`` whole on its own (jieba's ``suggest_freq``, no tuning)."""
+    total = float(tokenizer.total)
+    p = 1.0
+    for seg in tokenizer.cut(word, HMM=False):
+        p *= tokenizer.FREQ.get(seg, 1) / total
+    return max(int(p * total) + 1, tokenizer.FREQ.get(word, 1), 2)

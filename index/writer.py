@@ -1,0 +1,132 @@
+"""Writing the sparse index: add segmented paragraphs, drop deleted ones, keep every statistic exact.
+
+Each call runs inside the caller's write transaction and leaves the ``ix_`` tables consistent; the caller
+bumps the version when it commits. See :mod:`index.postings` for the layout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.postings import (
+    CHUNK_BITS,
+    get_meta,
+    invert,
+    merge_segments,
+    segments_to_merge,
+    set_meta,
+    write_segment,
+)
+
+__all__ = ["add_documents", "load_lengths", "merge_if_needed", "remove_deleted"]
+
+_CHUNK = 1 << CHUNK_BITS
+
+
+def load_lengths(conn: sqlite3.Connection, since_version: int = -1) -> dict[int, np.ndarray]:
+    """Document-length chunks (uint32 by paragraph id) written after ``since_version``."""
+    rows = conn.execute("SELECT chunk, lens FROM ix_doclens WHERE version > ?", (since_version,))
+    return {chunk: np.frombuffer(blob, dtype="<u4").copy() for chunk, blob in rows}
+
+
+def _set_lengths(conn: sqlite3.Connection, lengths: dict[int, int], version: int) -> None:
+    by_chunk: dict[int, list[tuple[int, int]]] = {}
+    for pid, n in lengths.items():
+        by_chunk.setdefault(pid >> CHUNK_BITS, []).append((pid & (_CHUNK - 1), n))
+    for chunk, items in by_chunk.items():
+        row = conn.execute("SELECT lens FROM ix_doclens WHERE chunk = ?", (chunk,)).fetchone()
+        lens = np.zeros(_CHUNK, dtype="<u4") if row is None else np.frombuffer(row[0], dtype="<u4").copy()
+        offsets, values = zip(*items, strict=True)
+        lens[list(offsets)] = values
+        conn.execute(
+            "INSERT OR REPLACE INTO ix_doclens(chunk, version, lens) VALUES (?, ?, ?)",
+            (chunk, version, lens.tobytes()),
+        )
+
+
+def _update_df(conn: sqlite3.Connection, deltas: dict[str, int]) -> None:
+    """Apply document-frequency changes to ``ix_terms`` and the df histogram ``ix_dfhist``."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS ix_batch (term TEXT PRIMARY KEY, delta INTEGER NOT NULL)")
+    conn.execute("DELETE FROM temp.ix_batch")
+    conn.executemany("INSERT INTO temp.ix_batch(term, delta) VALUES (?, ?)", deltas.items())
+    histogram = "SELECT t.df, COUNT(*) FROM temp.ix_batch b JOIN ix_terms t ON t.term = b.term GROUP BY t.df"
+    change: Counter[int] = Counter()
+    for df, n in conn.execute(histogram):
+        change[df] -= n
+    conn.execute(
+        "INSERT INTO ix_terms(term, df) SELECT term, delta FROM temp.ix_batch WHERE true "
+        "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df"
+    )
+    for df, n in conn.execute(histogram):
+        change[df] += n
+    conn.execute("DELETE FROM ix_terms WHERE df <= 0 AND term IN (SELECT term FROM temp.ix_batch)")
+    conn.executemany(
+        "INSERT INTO ix_dfhist(df, terms) VALUES (?, ?) "
+        "ON CONFLICT(df) DO UPDATE SET terms = terms + excluded.terms",
+        [(df, n) for df, n in change.items() if df > 0 and n],
+    )
+    conn.execute("DELETE FROM ix_dfhist WHERE terms <= 0")
+    conn.execute("DELETE FROM temp.ix_batch")
+
+
+def add_documents(conn: sqlite3.Connection, docs: Sequence[tuple[int, list[str]]], version: int) -> None:
+    """Index new paragraphs (ids greater than any indexed before) as one new segment."""
+    if not docs:
+        return
+    conn.executemany(
+        "INSERT OR REPLACE INTO ix_tokens(paragraph_id, tokens) VALUES (?, ?)",
+        ((pid, " ".join(tokens)) for pid, tokens in docs),
+    )
+    postings = invert(docs)
+    segment = get_meta(conn, "next_segment") + 1
+    set_meta(conn, "next_segment", segment)
+    write_segment(conn, segment, ((t, d, f) for t, (d, f) in postings.items()))
+    _update_df(conn, {t: len(d) for t, (d, _) in postings.items()})
+    lengths = {pid: len(tokens) for pid, tokens in docs}
+    _set_lengths(conn, lengths, version)
+    set_meta(conn, "n_docs", get_meta(conn, "n_docs") + len(docs))
+    set_meta(conn, "total_len", get_meta(conn, "total_len") + sum(lengths.values()))
+    set_meta(conn, "last_id", max(get_meta(conn, "last_id"), max(lengths)))
+
+
+def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 20000) -> int:
+    """Drop up to ``limit`` indexed paragraphs that the store has deleted; returns how many."""
+    rows = conn.execute(
+        "SELECT t.paragraph_id, t.tokens FROM ix_tokens t JOIN deleted_paragraphs d ON d.id = t.paragraph_id "
+        "LIMIT ?",
+        (limit,),
+    ).fetchall()
+    if not rows:
+        return 0
+    deltas: Counter[str] = Counter()
+    total = 0
+    for _, text in rows:
+        tokens = text.split(" ") if text else []
+        total += len(tokens)
+        deltas.update(set(tokens))
+    _update_df(conn, {t: -n for t, n in deltas.items()})
+    _set_lengths(conn, {pid: 0 for pid, _ in rows}, version)
+    conn.executemany("DELETE FROM ix_tokens WHERE paragraph_id = ?", [(pid,) for pid, _ in rows])
+    set_meta(conn, "n_docs", get_meta(conn, "n_docs") - len(rows))
+    set_meta(conn, "total_len", get_meta(conn, "total_len") - total)
+    return len(rows)
+
+
+def merge_if_needed(conn: sqlite3.Connection) -> int:
+    """Merge the smallest segments when there are too many; returns how many segments were merged."""
+    merge = segments_to_merge(conn)
+    if not merge:
+        return 0
+    chunks = load_lengths(conn)
+    last = get_meta(conn, "last_id")
+    alive = np.zeros(((last >> CHUNK_BITS) + 1) << CHUNK_BITS, dtype=bool)
+    for chunk, lens in chunks.items():
+        alive[chunk << CHUNK_BITS : (chunk + 1) << CHUNK_BITS] = lens > 0
+    segment = get_meta(conn, "next_segment") + 1
+    set_meta(conn, "next_segment", segment)
+    merge_segments(conn, merge, segment, alive)
+    return len(merge)

@@ -1,0 +1,69 @@
+"""Shared fixtures: a real SQLite store built once per session from the bundled corpus."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def shared_file(relative: str) -> Path:
+    """A file under ../shared, or skip the test with a clear message."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{path} not present: the shared datasets live beside the repo in ../shared")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep jieba's prepared dictionary in a temporary cache dir, never in the user's home."""
+    old = os.environ.get("NEWSQA_CACHE_DIR")
+    os.environ["NEWSQA_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("NEWSQA_CACHE_DIR", None)
+    else:
+        os.environ["NEWSQA_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built from the bundled corpus (the seed page), shared read-mostly by many tests."""
+    from bot.library import open_searcher
+    from bot.settings import Settings
+
+    db = tmp_path_factory.mktemp("seed") / "newsqa.db"
+    searcher = open_searcher(Settings(db_path=db))
+    searcher.store.close()
+    return db
+
+
+@pytest.fixture()
+def fresh_db(tmp_path: Path, seed_db: Path) -> Path:
+    """A private copy of the seed store for tests that write (chat state, feedback, ingest)."""
+    import sqlite3
+
+    target = tmp_path / "newsqa.db"
+    src = sqlite3.connect(seed_db)
+    dst = sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def searcher(seed_db: Path):  # type: ignore[no-untyped-def]
+    """A Searcher over the seed store (query cache off, so every test exercises the real path)."""
+    from corpus.store import Store
+    from index.search import Searcher
+
+    store = Store.open(seed_db)
+    yield Searcher(store, use_cache=False)
+    store.close()

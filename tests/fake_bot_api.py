@@ -1,0 +1,551 @@
+"""A strict fake Telegram Bot API server on 127.0.0.1, for end-to-end tests of the real PTB Application.
+
+Usage::
+
+    fake = FakeBotAPI(); fake.start()          # base_url = fake.base_url ("http://127.0.0.1:PORT/bot")
+    fake.push_message(42, "剑河中药材面积?")     # a user writes to the bot
+    await wait_until(lambda: fake.messages(42))  # what the bot sent, as Telegram would show it
+    fake.stop()
+
+What it enforces, like Telegram: 401 for a wrong token, 404 for an unknown method; HTML entity parsing
+(only Telegram's tags; unclosed, unmatched or unsupported tags and a bare ``<`` or ``&`` give ``can't parse
+entities``); text length ≤ 4,096 UTF-16 units after parsing; non-empty text; callback data 1–64 bytes
+(``BUTTON_DATA_INVALID``); ``message is not modified``; edits only of the bot's own messages; sending only to
+chats that have talked to the bot; callback and inline queries answered once, ≤ 50 inline results with unique
+ids; valid chat actions and bot commands; 409 for ``getUpdates`` while a webhook is set; ``getUpdates`` long
+polling with offset confirmation; group privacy (in groups only commands for this bot and replies to the bot
+are delivered); an injected 429 ``retry after N`` (:meth:`FakeBotAPI.fail_next`). Every refused call is kept
+in :attr:`FakeBotAPI.errors`, so a test can assert that the bot never caused one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+TOKEN = "123456:TEST-fake-token-never-logged"
+BOT_ID = 123456
+_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline"}
+_TAGS |= {"s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "a": "text_link"}
+_TAGS |= {
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+}
+_TAG_RE = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+)
+_ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_JSON_FIELDS = {"reply_markup", "commands", "results", "scope", "allowed_updates", "reply_parameters"}
+_JSON_FIELDS |= {"link_preview_options", "entities", "button"}
+_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice"}
+_ACTIONS |= {"upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+
+
+class ApiError(Exception):
+    """A call Telegram would refuse: ``code`` and ``description`` as Telegram sends them."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def parse_html(markup: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's HTML parse mode: the plain text and its entities, or ApiError ``can't parse entities``."""
+
+    def fail(why: str) -> ApiError:
+        return ApiError(400, f"Bad Request: can't parse entities: {why}")
+
+    text: list[str] = []
+    stack: list[tuple[str, int, dict[str, Any]]] = []
+    extra: dict[str, Any]
+    entities: list[dict[str, Any]] = []
+    i = 0
+    while i < len(markup):
+        ch = markup[i]
+        at = len(markup[:i].encode())
+        if ch == "<":
+            m = _TAG_RE.match(markup, i)
+            if not m:
+                raise fail(f"Unclosed start tag at byte offset {at}")
+            closing, name, attrs = m.group(1) == "/", m.group(2).lower(), m.group(3)
+            if closing:
+                if not stack:
+                    raise fail(f'Unexpected end tag "{name}" at byte offset {at}')
+                if stack[-1][0] != name:
+                    expected = stack[-1][0]
+                    raise fail(
+                        f'Unmatched end tag at byte offset {at}, expected "</{expected}>", found "</{name}>"'
+                    )
+                top, start, fields = stack.pop()
+                length = utf16_len("".join(text)) - start
+                if length > 0:
+                    entities.append({"type": _TAGS[top], "offset": start, "length": length, **fields})
+            else:
+                if name not in _TAGS:
+                    raise fail(f'Unsupported start tag "{name}" at byte offset {at}')
+                extra = {}
+                if name == "span" and "tg-spoiler" not in attrs:
+                    raise fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
+                if name == "a":
+                    href = re.search(r"href=[\"']?([^\"'\s>]+)", attrs)
+                    if not href:
+                        raise fail(f'Tag "a" must have attribute "href" at byte offset {at}')
+                    extra["url"] = href.group(1)
+                stack.append((name, utf16_len("".join(text)), extra))
+            i = m.end()
+        elif ch == "&":
+            m = _ENTITY_RE.match(markup, i)
+            if not m:
+                raise fail(f'Character "&" is reserved and must be escaped with "&amp;" at byte offset {at}')
+            text.append(html.unescape(m.group(0)))
+            i = m.end()
+        else:
+            text.append(ch)
+            i += 1
+    if stack:
+        raise fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    return "".join(text), sorted(entities, key=lambda e: (e["offset"], -e["length"], e["type"]))
+
+
+def check_text(text: str | None, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """A message text as Telegram checks it: parsed, non-empty, at most 4,096 units."""
+    plain, entities = (
+        parse_html(text or "") if parse_mode and parse_mode.upper() == "HTML" else (text or "", [])
+    )
+    if not plain.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if utf16_len(plain) > 4096:
+        raise ApiError(400, "Bad Request: message is too long")
+    return plain, entities
+
+
+def check_markup(markup: dict[str, Any] | None) -> None:
+    """Inline keyboards: a label and 1–64 bytes of callback data (or a url) per button."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if not button.get("text"):
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if data is None and not any(k in button for k in ("url", "switch_inline_query")):
+                raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, in its current state (after edits)."""
+
+    chat_id: int
+    message_id: int
+    html: str
+    text: str
+    entities: list[dict[str, Any]]
+    reply_markup: dict[str, Any] | None
+    edits: int = 0
+
+    def bold(self) -> list[str]:
+        """The bold spans of the text (UTF-16 offsets resolved)."""
+        units = self.text.encode("utf-16-le")
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if e["type"] == "bold"
+        ]
+
+    def buttons(self) -> dict[str, str]:
+        """Button label → callback data."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
+
+
+class FakeBotAPI:
+    """The fake server. Thread-safe; tests push updates and read :meth:`messages`, :meth:`calls`, errors."""
+
+    def __init__(self, token: str = TOKEN, username: str = "newsqa_test_bot") -> None:
+        self.token, self.username = token, username
+        self.errors: list[tuple[str, str]] = []  # (method, description) of every refused call
+        self.webhook: dict[str, Any] = {}
+        self._lock = threading.Condition()
+        self._updates: list[dict[str, Any]] = []
+        self._calls: list[tuple[str, dict[str, Any]]] = []
+        self._sent: dict[tuple[int, int], Sent] = {}
+        self._user_messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._queries: dict[str, bool] = {}  # callback/inline query id → answered
+        self._fail: dict[str, int] = {}
+        self._ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._closing = False
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen on a free port of 127.0.0.1 in a background thread."""
+        fake = self
+
+        class Handler(_Handler):
+            api = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        """Wake long polls and stop the server."""
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        """The value for TELEGRAM_API_BASE_URL (PTB appends ``{token}/METHOD``)."""
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    # -- what the bot did ---------------------------------------------------------------------------------
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Parameters of every call of ``method`` that reached it (refused ones are also in ``errors``)."""
+        with self._lock:
+            return [params for name, params in self._calls if name == method]
+
+    def messages(self, chat_id: int) -> list[Sent]:
+        """The bot's messages in a chat, oldest first, as they stand now."""
+        with self._lock:
+            return [m for (chat, _), m in sorted(self._sent.items()) if chat == chat_id]
+
+    def fail_next(self, method: str, retry_after: int = 1) -> None:
+        """Answer the next call of ``method`` with 429 Too Many Requests (retry_after seconds)."""
+        with self._lock:
+            self._fail[method] = retry_after
+
+    # -- what users do ------------------------------------------------------------------------------------
+
+    def push_message(
+        self,
+        chat_id: int,
+        text: str | None = None,
+        *,
+        chat_type: str = "private",
+        user_id: int = 1001,
+        reply_to: int | None = None,
+        kind: str = "text",
+    ) -> int | None:
+        """A user's message (``kind``: text, sticker, photo, voice). None when group privacy withholds it."""
+        with self._lock:
+            chat = {"id": chat_id, "type": chat_type}
+            chat |= {"first_name": "读者"} if chat_type == "private" else {"title": "读报小组"}
+            command = None
+            msg: dict[str, Any] = {"message_id": self._next_message_id(chat_id), "date": int(time.time())}
+            msg |= {"chat": chat, "from": {"id": user_id, "is_bot": False, "first_name": "读者"}}
+            replied = self._sent.get((chat_id, reply_to or 0))
+            if reply_to is not None:
+                msg["reply_to_message"] = (
+                    self._message_json(replied) if replied else self._user_messages[(chat_id, reply_to)]
+                )
+            if kind == "text":
+                msg["text"] = text or ""
+                command = re.match(r"/[A-Za-z0-9_]+(@\w+)?", text or "")
+                if command:
+                    msg["entities"] = [
+                        {"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}
+                    ]
+            else:
+                msg |= _media(kind)
+            if chat_type != "private":
+                to_bot = command is not None and command.group(1) in (None, "@" + self.username)
+                if not to_bot and replied is None:
+                    return None
+            self._chats[chat_id] = chat
+            self._user_messages[(chat_id, msg["message_id"])] = msg
+            return self._push({"message": msg})
+
+    def press(self, chat_id: int, message_id: int, label: str) -> str:
+        """A user presses the button ``label`` on the bot's message; returns the callback query id."""
+        with self._lock:
+            sent = self._sent[(chat_id, message_id)]
+            data = sent.buttons()[label]  # KeyError: no such button on that message (a test bug)
+            query_id = f"cb{next(self._ids)}"
+            self._queries[query_id] = False
+            user = {"id": 1001, "is_bot": False, "first_name": "读者"}
+            query = {"id": query_id, "from": user, "chat_instance": f"ci{chat_id}", "data": data}
+            self._push({"callback_query": query | {"message": self._message_json(sent)}})
+            return query_id
+
+    def push_inline_query(self, query: str, user_id: int = 1001) -> str:
+        """``@bot query`` typed in any chat; returns the inline query id."""
+        with self._lock:
+            query_id = f"iq{next(self._ids)}"
+            self._queries[query_id] = False
+            user = {"id": user_id, "is_bot": False, "first_name": "读者"}
+            self._push({"inline_query": {"id": query_id, "from": user, "query": query, "offset": ""}})
+            return query_id
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _push(self, body: dict[str, Any]) -> int:
+        update = {"update_id": next(self._ids)} | body
+        if self.webhook.get("url"):
+            threading.Thread(target=self._deliver, args=[update], daemon=True).start()
+        else:
+            self._updates.append(update)
+            self._lock.notify_all()
+        return int(update["update_id"])
+
+    def _deliver(self, *updates: dict[str, Any]) -> None:
+        """POST updates, in order, to the webhook (retried while its server is not up, as Telegram does)."""
+        headers = {"Content-Type": "application/json"}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        for update in updates:
+            request = urllib.request.Request(self.webhook["url"], json.dumps(update).encode(), headers)
+            for _ in range(50):
+                try:
+                    urllib.request.urlopen(request, timeout=5).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+    def _message_json(self, sent: Sent) -> dict[str, Any]:
+        msg: dict[str, Any] = {"message_id": sent.message_id, "date": int(time.time())}
+        msg |= {"chat": self._chats[sent.chat_id], "text": sent.text}
+        msg["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "newsqa", "username": self.username}
+        if sent.entities:
+            msg["entities"] = sent.entities
+        if sent.reply_markup:
+            msg["reply_markup"] = sent.reply_markup
+        return msg
+
+    def handle(self, token: str, method: str, params: dict[str, Any]) -> Any:
+        """One Bot API call: the result, or ApiError."""
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        with self._lock:
+            if method in self._fail:
+                after = self._fail.pop(method)
+                raise ApiError(429, f"Too Many Requests: retry after {after}", retry_after=after)
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        with self._lock:
+            self._calls.append((method, params))  # on arrival: a long poll shows while it waits
+        return handler(params)
+
+    def _api_getme(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "newsqa", "username": self.username}
+
+    def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        with self._lock:
+            if self.webhook.get("url"):
+                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+            while True:
+                if offset > 0:
+                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                found = self._updates[offset:] if offset < 0 else self._updates
+                if found or self._closing or time.monotonic() >= deadline:
+                    return found[:limit]
+                self._lock.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        text, entities = check_text(params.get("text"), params.get("parse_mode"))
+        check_markup(params.get("reply_markup"))
+        chat_id = int(params["chat_id"])
+        with self._lock:
+            if chat_id not in self._chats:
+                raise ApiError(400, "Bad Request: chat not found")
+            sent = Sent(chat_id, self._next_message_id(chat_id), params["text"], text, entities, None)
+            sent.reply_markup = params.get("reply_markup")
+            self._sent[(chat_id, sent.message_id)] = sent
+            return self._message_json(sent)
+
+    def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        text, entities = check_text(params.get("text"), params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_markup(markup)
+        with self._lock:
+            sent = self._sent.get((int(params.get("chat_id", 0)), int(params.get("message_id", 0))))
+            if sent is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if (sent.text, sent.entities, sent.reply_markup) == (text, entities, markup):
+                raise ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message",
+                )
+            sent.html, sent.text, sent.entities, sent.reply_markup = params["text"], text, entities, markup
+            sent.edits += 1
+            return self._message_json(sent)
+
+    def _answer(self, query_id: str) -> None:
+        with self._lock:
+            if self._queries.get(query_id, True):
+                raise ApiError(
+                    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                )
+            self._queries[query_id] = True
+
+    def _api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        if len(params.get("text") or "") > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answer(str(params.get("callback_query_id")))
+        return True
+
+    def _api_answerinlinequery(self, params: dict[str, Any]) -> bool:
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(
+                400, "Bad Request: RESULT_ID_DUPLICATE" if ids else "Bad Request: RESULT_ID_INVALID"
+            )
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if result.get("type") != "article" or not result.get("title"):
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            check_text(content.get("message_text"), content.get("parse_mode"))
+            check_markup(result.get("reply_markup"))
+        self._answer(str(params.get("inline_query_id")))
+        return True
+
+    def _api_sendchataction(self, params: dict[str, Any]) -> bool:
+        if params.get("action") not in _ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        if int(params.get("chat_id", 0)) not in self._chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        return True
+
+    def _api_setmycommands(self, params: dict[str, Any]) -> bool:
+        for command in params.get("commands") or []:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        return True
+
+    def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        if not str(params.get("url", "")).startswith(("https://", "http://127.0.0.1")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        with self._lock:
+            self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+            pending, self._updates = self._updates, []
+        threading.Thread(target=self._deliver, args=pending, daemon=True).start()  # what was waiting
+        return True
+
+    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = {}
+            if str(params.get("drop_pending_updates")).lower() == "true":
+                self._updates.clear()
+        return True
+
+    def _api_getwebhookinfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}  # fmt: skip
+
+    def _api_close(self, _: dict[str, Any]) -> bool:
+        return True
+
+    _api_logout = _api_close
+
+
+def _media(kind: str) -> dict[str, Any]:
+    file = {"file_id": f"F-{kind}", "file_unique_id": f"U-{kind}"}
+    if kind == "sticker":
+        return {"sticker": file | {"width": 512, "height": 512, "is_animated": False, "is_video": False,
+                                   "type": "regular", "emoji": "👍"}}  # fmt: skip
+    if kind == "photo":
+        return {"photo": [file | {"width": 90, "height": 90}]}
+    if kind == "voice":
+        return {"voice": file | {"duration": 2}}
+    raise ValueError(f"unknown message kind {kind!r}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    api: FakeBotAPI
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        m = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path.split("?")[0])
+        try:
+            if m is None:
+                raise ApiError(404, "Not Found")
+            result = self.api.handle(
+                m.group(1), m.group(2), _params(body, self.headers.get("Content-Type", ""))
+            )
+            status, payload = 200, {"ok": True, "result": result}
+        except ApiError as exc:
+            with self.api._lock:
+                self.api.errors.append((m.group(2) if m else self.path, exc.description))
+            status, payload = exc.code, {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.retry_after is not None:
+                payload["parameters"] = {"retry_after": exc.retry_after}
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the request line holds the token."""
+
+
+def _params(body: bytes, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "json" in content_type:
+        return dict(json.loads(body))
+    if "multipart" in content_type:
+        raise ApiError(400, "Bad Request: the fake Bot API does not accept file uploads")
+    params: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    for key in _JSON_FIELDS & params.keys():
+        params[key] = json.loads(params[key])
+    return params
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll ``predicate`` until it is truthy (returned) or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -1,0 +1,187 @@
+"""index.bm25: the on-disk sparse index against rank-bm25 as the oracle, incremental updates, versions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+import index.bm25 as bm25
+import index.postings as postings
+from corpus.models import Article, Caption, Paragraph
+from corpus.store import Store
+from index.bm25 import SparseIndex
+from index.tokenize import Segmenter
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = ROOT / "corpus" / "articles" / "peoples-daily-page-guizhou-zutuanshi.txt"
+
+
+@pytest.fixture(scope="module")
+def seg() -> Segmenter:
+    return Segmenter(["剑河县", "剑河"])
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "t.db") as opened:
+        yield opened
+
+
+def split(text: str) -> list[str]:
+    return text.split()
+
+
+def oracle_check(index: SparseIndex, store: Store, queries: list[list[str]], k: int = 10) -> None:
+    """Top-k ids and scores equal rank-bm25's over the same (cached) tokens, ties aside."""
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM paragraphs ORDER BY id")]
+    tokens = index.tokens(ids)
+    oracle = BM25Okapi([tokens[i] for i in ids])
+    for query in queries:
+        expected = oracle.get_scores(query)
+        got = index.search(query, k=k)
+        want = sorted(((ids[j], s) for j, s in enumerate(expected) if s > 0), key=lambda x: -x[1])[:k]
+        assert [round(s, 9) for _, s in got if s > 0] == [round(s, 9) for _, s in want]
+        for pid, score in got:
+            assert score == pytest.approx(expected[ids.index(pid)], abs=1e-9)
+
+
+def add(store: Store, path: str, *texts: str, title: str = "", **header: str) -> None:
+    article = Article(title=title, paragraphs=[Paragraph(t) for t in texts], **header)  # type: ignore[arg-type]
+    store.replace_source(path, path, 0, "txt", [article])
+
+
+def test_scores_equal_rank_bm25_including_negative_idf_floor(store: Store) -> None:
+    add(store, "a", "a b c", "a b", "a d d", "a e", "b f")
+    index = SparseIndex(store.conn)
+    report = index.sync(split)
+    assert (report.added, report.removed, index.doc_count) == (5, 0, 5)
+    # "a" is in 4 of 5 documents: its idf is negative and replaced by epsilon × the average idf.
+    oracle = BM25Okapi([["a", "b", "c"], ["a", "b"], ["a", "d", "d"], ["a", "e"], ["b", "f"]])
+    for query in (["a"], ["d"], ["a", "d", "a"], ["b", "f", "zzz"]):
+        got = dict(index.search(query, k=5))
+        want = {i + 1: s for i, s in enumerate(oracle.get_scores(query)) if s != 0}
+        assert got.keys() == want.keys()
+        for pid, score in want.items():
+            assert got[pid] == pytest.approx(score, abs=1e-12)
+    assert index.search(["zzz"]) == []
+
+
+def test_header_fields_count_for_every_paragraph_and_captions_are_indexed(
+    store: Store, seg: Segmenter
+) -> None:
+    article = Article(
+        title="擂台比武促振兴",
+        kicker="辽宁省沈阳市",
+        byline="本报记者 李林蔚",
+        paragraphs=[Paragraph("村党组织书记现场讲做法。", heading="比武互促"), Paragraph("晒成绩。")],
+        captions=[Caption("上图:队员在峭壁前救援。"), Caption("庄志斌摄", kind="credit")],
+    )
+    store.replace_source("p", "p", 0, "txt", [article])
+    index = SparseIndex(store.conn)
+    index.sync(seg.doc_tokens)
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM paragraphs ORDER BY id")]
+    assert sorted(pid for pid, _ in index.search(seg.query_tokens("擂台比武促振兴这篇报道是谁写的"))) == ids
+    assert [pid for pid, _ in index.search(seg.query_tokens("李林蔚"))] != []
+    assert index.search(seg.query_tokens("比武互促"))[0][0] == ids[0]
+    assert index.search(seg.query_tokens("峭壁救援"))[0][0] == ids[2]
+    assert index.tokens([ids[3]])[ids[3]][-5:] == ["庄志斌", "摄", "庄志", "志斌", "斌摄"]
+
+
+def test_incremental_add_and_delete_match_a_rebuilt_oracle(store: Store) -> None:
+    index = SparseIndex(store.conn)
+    add(store, "one", "x y z", "x x y")
+    add(store, "two", "y z w", "w w w q")
+    index.sync(split)
+    version = index.version
+    add(store, "three", "q r", "x r r")
+    store.remove_source("one")
+    report = index.sync(split)
+    assert (report.added, report.removed, index.doc_count) == (2, 2, 4)
+    assert index.version > version
+    oracle_check(index, store, [["x"], ["y", "z"], ["w", "q", "r"], ["x", "y", "z", "w", "q", "r"]])
+    assert index.sync(split).added == 0
+    assert index.version == report.version  # nothing changed, no new version
+
+
+def test_a_reader_switches_to_the_version_another_connection_wrote(store: Store, tmp_path: Path) -> None:
+    writer = SparseIndex(store.conn)
+    add(store, "one", "alpha beta", "beta gamma")
+    writer.sync(split)
+    reader_conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    reader = SparseIndex(reader_conn)
+    assert [pid for pid, _ in reader.search(["alpha"])] == [1]
+    add(store, "two", "alpha delta")
+    writer.sync(split)
+    assert sorted(pid for pid, _ in reader.search(["alpha"])) == [1, 3]
+    store.remove_source("one")
+    writer.sync(split)
+    assert [pid for pid, _ in reader.search(["alpha"])] == [3]
+    reader_conn.close()
+
+
+def test_segments_merge_and_drop_deleted_postings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings, "MAX_SEGMENTS", 2)
+    monkeypatch.setattr(postings, "MERGE_WIDTH", 2)
+    index = SparseIndex(store.conn)
+    for i in range(6):
+        add(store, f"s{i}", f"t{i} common", f"common u{i % 2}")
+        if i == 3:
+            store.remove_source("s1")
+        index.sync(split)
+    segments = store.conn.execute("SELECT COUNT(*) FROM ix_segments").fetchone()[0]
+    assert segments <= 2
+    blobs = store.conn.execute("SELECT docs FROM ix_postings WHERE term = 'common'").fetchall()
+    docs = sorted(int(d) for (b,) in blobs for d in np.frombuffer(b, dtype="<i4"))
+    assert docs == [1, 2, 5, 6, 7, 8, 9, 10, 11, 12]  # s1's paragraphs 3 and 4 are gone
+    oracle_check(index, store, [["common"], ["u1"], ["t1"], ["t5", "u0", "common"]])
+
+
+def test_two_workers_index_the_same_as_one(
+    tmp_path: Path, seg: Segmenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "BATCH", 40)
+    texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = []
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.db") as store:
+            add(store, "seed", *texts, title="激活乡村全面振兴“智力引擎”")
+            index = SparseIndex(store.conn)
+            report = index.sync(seg.doc_tokens, workers=workers)
+            assert report.added == len(texts)
+            ids = [r[0] for r in store.conn.execute("SELECT id FROM paragraphs ORDER BY id")]
+            results.append((index.tokens(ids), index.search(seg.query_tokens("剑河中药材面积"), k=5)))
+    assert results[0] == results[1]
+
+
+def test_oracle_on_the_seed_page(store: Store, seg: Segmenter) -> None:
+    texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    add(store, "seed", *texts, title="激活乡村全面振兴“智力引擎”", byline="本报记者 马跃峰")
+    index = SparseIndex(store.conn)
+    index.sync(seg.doc_tokens)
+    questions = ["剑河中药材面积?", "褚靖是谁", "多少名教师组建了教育帮扶团", "擂台比武促振兴", "帮扶"]
+    oracle_check(index, store, [seg.query_tokens(q) for q in questions])
+    assert (
+        "15.78万亩"
+        in store.passages([index.search(seg.query_tokens("剑河中药材面积?"))[0][0]]).popitem()[1].text
+    )
+
+
+def test_oracle_on_cmrc_contexts(store: Store, seg: Segmenter) -> None:
+    path = SHARED / "data" / "cmrc2018" / "squad-style-data_cmrc2018_dev.json"
+    if not path.exists():
+        pytest.skip(f"{SHARED} not present: the CMRC 2018 data lives in ../shared/data")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    paragraphs = [p for a in data["data"] for p in a["paragraphs"]][:300]
+    add(store, "cmrc", *(p["context"] for p in paragraphs))
+    index = SparseIndex(store.conn)
+    index.sync(seg.doc_tokens)
+    oracle_check(
+        index, store, [seg.query_tokens(q["question"]) for p in paragraphs[::5] for q in p["qas"][:1]]
+    )

@@ -1,0 +1,122 @@
+"""The conversation engine on a real store: cards, follow-ups, paging, article view, feedback, restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine, open_engine
+from bot.render_text import render
+from bot.reply import BlockKind
+from bot.settings import Settings
+
+
+@pytest.fixture()
+def engine(fresh_db: Path) -> Engine:
+    return open_engine(Settings(db_path=fresh_db))
+
+
+def kinds(reply) -> list[str]:  # type: ignore[no-untyped-def]
+    return [b.kind.value for b in reply.blocks]
+
+
+def test_question_gives_an_answer_card(engine: Engine) -> None:
+    reply = engine.handle_text(1, "剑河中药材面积?")
+    assert kinds(reply)[:3] == ["answer", "quote", "citation"]
+    assert reply.blocks[0].text == "15.78万亩"
+    quote = reply.blocks[1]
+    assert quote.mark is not None
+    assert quote.text[quote.mark[0] : quote.mark[1]] == "15.78万亩"
+    assert reply.blocks[2].text.startswith("《激活乡村全面振兴“智力引擎”》 · 本报记者 马跃峰 · 第")
+    labels = [b.label for row in reply.buttons for b in row]
+    assert labels == ["更多结果", "查看原文", "👍", "👎"]
+    assert all(len(b.data.encode()) <= 64 for row in reply.buttons for b in row)
+
+
+def test_followup_resolves_against_previous_question(engine: Engine) -> None:
+    engine.handle_text(7, "剑河中药材面积?")
+    reply = engine.handle_text(7, "品种呢?")
+    assert reply.blocks[0].text == "（理解为：剑河中药材品种?）"
+    assert reply.blocks[1].text == "31个"
+
+
+def test_new_full_question_starts_a_new_topic(engine: Engine) -> None:
+    engine.handle_text(8, "剑河中药材面积?")
+    reply = engine.handle_text(8, "罗甸县委书记是谁")
+    assert reply.blocks[0].text == "梁玉林"
+
+
+def test_more_results_pages(engine: Engine) -> None:
+    first = engine.handle_text(2, "帮扶团队")
+    more = next(b for row in first.buttons for b in row if b.label == "更多结果")
+    page = engine.handle_button(2, more.data)
+    assert page.edit is True
+    assert page.blocks[0].text.startswith("更多结果（第1/")
+    assert [b.kind for b in page.blocks[1:3]] == [BlockKind.QUOTE, BlockKind.CITATION]
+    assert page.blocks[2].text.startswith("2. 《")
+
+
+def test_article_view_marks_the_quoted_paragraph(engine: Engine) -> None:
+    card = engine.handle_text(3, "剑河中药材面积?")
+    view = next(b for row in card.buttons for b in row if b.label == "查看原文")
+    article = engine.handle_button(3, view.data)
+    assert article.blocks[0].text == "激活乡村全面振兴“智力引擎”"
+    marked = [b for b in article.blocks if b.mark is not None]
+    assert len(marked) == 1
+    assert "15.78万亩" in marked[0].text
+
+
+def test_next_and_prev_paragraph(engine: Engine) -> None:
+    engine.handle_text(4, "剑河中药材面积?")
+    after = engine.handle_command(4, "next")
+    assert after.blocks[0].text.startswith("如今，光条村成了剑河县的钩藤主产区。")
+    back = engine.handle_command(4, "prev")
+    assert "15.78万亩" in back.blocks[0].text
+
+
+def test_feedback_is_stored_with_question_passage_and_answer(engine: Engine) -> None:
+    card = engine.handle_text(5, "剑河中药材面积?")
+    up = next(b for row in card.buttons for b in row if b.label == "👍")
+    reply = engine.handle_button(5, up.data)
+    assert reply.toast == "谢谢，已记下 👍"
+    row = engine.store.conn.execute("SELECT question, answer, vote, paragraph FROM feedback").fetchone()
+    assert row[0] == "剑河中药材面积?"
+    assert row[1] == "15.78万亩"
+    assert row[2] == 1
+
+
+def test_state_survives_a_restart(fresh_db: Path) -> None:
+    first = open_engine(Settings(db_path=fresh_db))
+    card = first.handle_text(6, "剑河中药材面积?")
+    first.store.close()
+    second = open_engine(Settings(db_path=fresh_db))
+    assert second.handle_text(6, "品种呢?").blocks[1].text == "31个"
+    view = next(b for row in card.buttons for b in row if b.label == "查看原文")
+    assert second.handle_button(6, view.data).blocks[0].text == "激活乡村全面振兴“智力引擎”"
+
+
+def test_abstains_with_suggestions(engine: Engine) -> None:
+    reply = engine.handle_text(9, "上海的房价是多少")
+    assert reply.blocks[0].text == "没有找到：这些文章里没有说到这个问题。"
+    assert reply.buttons == []
+
+
+def test_empty_long_and_stale_input_get_friendly_replies(engine: Engine) -> None:
+    assert engine.handle_text(10, "   ").blocks[0].text.startswith("请直接输入问题，例如：")
+    long = engine.handle_text(10, "问" * 5000)
+    assert long.blocks[0].text.startswith("问题太长了（5000字）。")
+    assert engine.handle_button(10, "x:garbage").blocks[0].text == "这个按钮已经过期了，请重新提问。"
+    assert engine.handle_button(10, "m:999999:1").blocks[0].text == "还没有问题可以翻页：先提一个问题。"
+
+
+def test_help_examples_come_from_the_corpus(engine: Engine) -> None:
+    text = engine.help().blocks[0].text
+    assert "剑河县中药材种植面积是多少？" in text
+    assert "《激活乡村全面振兴“智力引擎”》是谁写的？" in text
+
+
+def test_terminal_rendering_plain(engine: Engine) -> None:
+    out = render(engine.handle_text(11, "杨城寨村党总支书记是谁"))
+    assert out.splitlines()[0] == "答：刘斐"
+    assert "【刘斐】" in out

@@ -1,0 +1,52 @@
+from bot.followup import core, is_followup, resolve
+
+
+def words(question: str) -> list[str]:
+    """A stand-in for the segmenter's content words, enough for these questions."""
+    known = [
+        "剑河",
+        "中药材",
+        "面积",
+        "品种",
+        "剑河县",
+        "培育",
+        "规模",
+        "企业",
+        "罗甸县",
+        "县委书记",
+        "陈蓉",
+        "消防",
+    ]
+    return [w for w in known if w in question]
+
+
+def test_attribute_followup_replaces_the_last_thing_asked() -> None:
+    assert resolve("品种呢?", "剑河中药材面积?", words).question == "剑河中药材品种?"
+
+
+def test_place_followup_replaces_the_place() -> None:
+    r = resolve("那正安县呢?", "剑河县培育了几家规模以上中药材企业", words)
+    assert r.question == "正安县培育了几家规模以上中药材企业"
+    assert r.followup is True
+
+
+def test_place_followup_replaces_first_subject_when_no_place_word() -> None:
+    assert resolve("那正安县呢？", "剑河中药材面积?", words).question == "正安县中药材面积?"
+
+
+def test_full_question_starts_a_new_topic() -> None:
+    r = resolve("陈蓉从事消防工作多少年", "剑河中药材面积?", words)
+    assert r.question == "陈蓉从事消防工作多少年"
+    assert r.followup is False
+
+
+def test_no_previous_question_means_no_followup() -> None:
+    assert resolve("品种呢?", None, words).followup is False
+
+
+def test_markers() -> None:
+    assert is_followup("品种呢?")
+    assert is_followup("那正安县呢")
+    assert not is_followup("黄精")
+    assert not is_followup("剑河县中药材种植面积有多少呢，涉及多少个品种，产值多少，今年的情况怎么样呢")
+    assert core("那么正安县的呢？") == "正安县"

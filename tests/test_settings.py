@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SETTINGS, Settings, SettingsError
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_defaults_without_environment() -> None:
+    s = Settings.from_env({})
+    assert s.db_path == Path("var/newsqa.db")
+    assert s.max_question_chars == 1000
+    assert s.telegram_token is None
+    assert s.webhook_port == 8443
+
+
+def test_values_from_mapping() -> None:
+    s = Settings.from_env(
+        {"NEWSQA_DB": "/tmp/x.db", "TELEGRAM_BOT_TOKEN": "123:abc", "NEWSQA_WEBHOOK_PORT": "8080"}
+    )
+    assert s.db_path == Path("/tmp/x.db")
+    assert s.telegram_token == "123:abc"
+    assert s.webhook_port == 8080
+
+
+def test_token_is_not_in_repr() -> None:
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:secret-token"})
+    assert "secret-token" not in repr(s)
+
+
+def test_bad_number_names_the_setting() -> None:
+    with pytest.raises(SettingsError, match="NEWSQA_WEBHOOK_PORT must be a whole number, not 'http'"):
+        Settings.from_env({"NEWSQA_WEBHOOK_PORT": "http"})
+
+
+def test_bad_log_level() -> None:
+    with pytest.raises(SettingsError, match="NEWSQA_LOG_LEVEL"):
+        Settings.from_env({"NEWSQA_LOG_LEVEL": "LOUD"})
+
+
+def test_every_setting_is_documented_in_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
+    assert missing == []
