@@ -32,7 +32,7 @@ ingest: $(STAMP)
 	$(BIN)/newsqa ingest
 
 bench: $(STAMP)
-	$(BIN)/newsqa bench --quick
+	$(BIN)/python -m bench.archive --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -97,7 +97,9 @@ def more_card(result: Result, ask_id: int, page: int) -> Reply:
         nav.append(Button("‹ 上一页", f"m:{ask_id}:{page - 1}"))
     if page < pages:
         nav.append(Button("下一页 ›", f"m:{ask_id}:{page + 1}"))
-    views = [Button(f"原文 {h.rank}", f"a:{h.passage.article.uid}:{max(1, h.passage.ordinal)}:n") for h in shown]
+    views = [
+        Button(f"原文 {h.rank}", f"a:{h.passage.article.uid}:{max(1, h.passage.ordinal)}:n") for h in shown
+    ]
     return Reply(blocks, [row for row in (nav, views) if row])
 
 
@@ -123,7 +125,11 @@ def article_card(
         page = next((i for i, pg in enumerate(pages) if any(p.ordinal == marked for p in pg)), 0)
     page = min(page, len(pages) - 1)
     blocks = [Block(BlockKind.HEADING, article.title)]
-    header = [x for x in (article.kicker, article.column and f"【{article.column}】", article.byline, article.date) if x]
+    header = [
+        x
+        for x in (article.kicker, article.column and f"【{article.column}】", article.byline, article.date)
+        if x
+    ]
     if header and page == 0:
         blocks.append(Block(BlockKind.NOTE, " · ".join(header)))
     heading = None
@@ -140,11 +146,11 @@ def article_card(
         blocks.append(Block(BlockKind.NOTE, "图片：" + "；".join(p.text for p in captions)))
     blocks.append(Block(BlockKind.NOTE, f"第{page + 1}/{len(pages)}页 · 共{article.paragraph_count}段"))
     nav = []
-    mark = marked or 0
+    marked_no = marked or 0
     if page > 0:
-        nav.append(Button("‹ 上一页", f"a:{article.uid}:{mark}:{page - 1}"))
+        nav.append(Button("‹ 上一页", f"a:{article.uid}:{marked_no}:{page - 1}"))
     if page < len(pages) - 1:
-        nav.append(Button("下一页 ›", f"a:{article.uid}:{mark}:{page + 1}"))
+        nav.append(Button("下一页 ›", f"a:{article.uid}:{marked_no}:{page + 1}"))
     return Reply(blocks, [nav] if nav else [], edit=edit)
 
 

@@ -6,6 +6,7 @@ card. Line editing and history through readline (history in ~/.newsqa_history).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from pathlib import Path
@@ -26,10 +27,8 @@ def _setup_readline() -> None:
         import readline
     except ImportError:  # pragma: no cover - platform without readline
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY)
-    except OSError:
-        pass
     readline.set_history_length(1000)
     import atexit
 
@@ -52,7 +51,9 @@ def _show(reply: Reply, out: TextIO, colour: bool) -> None:
     out.flush()
 
 
-def run_chat(engine: Engine, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, chat_id: int = TERMINAL_CHAT_ID) -> int:
+def run_chat(
+    engine: Engine, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, chat_id: int = TERMINAL_CHAT_ID
+) -> int:
     """Read questions until /quit or end of input; returns the exit status."""
     interactive = stdin.isatty() and out.isatty()
     colour = out.isatty()

@@ -37,7 +37,9 @@ class CommandError(Exception):
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     for noisy in ("httpx", "httpcore", "jieba", "telegram.ext.ExtBot"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -58,7 +60,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths] or [bundled_corpus_dir()]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise CommandError(f"No such file or folder: {', '.join(missing)}. Check the path and run: newsqa ingest PATH")
+        raise CommandError(
+            f"No such file or folder: {', '.join(missing)}. Check the path and run: newsqa ingest PATH"
+        )
     store = open_store(settings)
     searcher = Searcher(store)
     report = build(store, searcher, paths, workers=settings.workers, progress=progress_bar("indexing"))
@@ -128,7 +132,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise CommandError(f"No question file at {path}. Give a .jsonl question file or a squad-style .json file.")
+        raise CommandError(
+            f"No question file at {path}. Give a .jsonl question file or a squad-style .json file."
+        )
     squad = evaluate.is_squad(path)
     if squad:
 
@@ -192,7 +198,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (a test checks every command has help and is in the README)."""
-    parser = argparse.ArgumentParser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
+    parser = argparse.ArgumentParser(
+        prog="newsqa", description="Ask Chinese newspaper articles; get the sentence."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
@@ -236,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted. The store keeps everything committed so far; rerun the command to finish.", file=sys.stderr)
+        print(
+            "Interrupted. The store keeps everything committed so far; rerun the command to finish.",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         return 0

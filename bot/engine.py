@@ -57,7 +57,9 @@ class Engine:
             return self.notice("too_long", length=len(text))
         with self.lock:
             previous = self.state.last_asked(chat_id)
-            resolved = resolve(text, previous.resolved if previous else None, self.searcher.segmenter.query_tokens)
+            resolved = resolve(
+                text, previous.resolved if previous else None, self.searcher.segmenter.query_tokens
+            )
             qtype = None
             if resolved.followup and previous is not None and previous.qtype:
                 qtype = QuestionType(previous.qtype)
@@ -208,7 +210,9 @@ class Engine:
             lines.append("你好！我从报纸文章里找答案，并给出原文句子和出处。")
         lines.append("直接输入问题即可，也可以追问（例如“那……呢？”）。例如：")
         lines.extend(f"• {q}" for q in self.examples())
-        lines.append("命令：/more 更多结果 · /article 查看原文 · /next /prev 上下段 · /about 资料库 · /help 帮助")
+        lines.append(
+            "命令：/more 更多结果 · /article 查看原文 · /next /prev 上下段 · /about 资料库 · /help 帮助"
+        )
         return cards.text_card("\n".join(lines))
 
     def about(self) -> Reply:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from index.normalize import fold
-from index.search import Result, Searcher
+from index.search import Hit, Result, Searcher
 
 K = 10
 Ask = Callable[[str], Result]
@@ -76,7 +76,7 @@ class Report:
         }
 
 
-def _rank_of(result: Result, found: Callable[[Any], bool]) -> int | None:
+def _rank_of(result: Result, found: Callable[[Hit], bool]) -> int | None:
     for hit in result.hits[:K]:
         if found(hit):
             return hit.rank
@@ -93,8 +93,10 @@ def score_one(
     quote_ok: bool,
 ) -> bool:
     """Add one question's outcome; returns whether it was fully right."""
-    answered_right = result.answer is not None and len(result.answer) <= 20 and any(
-        squash(a) in squash(result.answer) for a in answers
+    answered_right = (
+        result.answer is not None
+        and len(result.answer) <= 20
+        and any(squash(a) in squash(result.answer) for a in answers)
     )
     abstain_right = result.abstained != gold_present  # abstain exactly when the articles don't answer
     for s in (report.overall, report.kinds[kind]):
@@ -127,20 +129,28 @@ def evaluate_questions(ask: Ask, lines: Iterable[str]) -> Report:
         gold_rank = None
         if gold:
             g = squash(gold)
-            gold_rank = _rank_of(result, lambda h, g=g: g in squash(_searchable(h)))
+
+            def has_gold(hit: Hit, g: str = g) -> bool:
+                return g in squash(_searchable(hit))
+
+            gold_rank = _rank_of(result, has_gold)
         quote_ok = bool(result.hits) and any(squash(a) in squash(result.hits[0].quote) for a in answers)
-        right = score_one(report, item.get("kind", "other"), result, gold_rank, gold is not None, answers, quote_ok)
+        right = score_one(
+            report, item.get("kind", "other"), result, gold_rank, gold is not None, answers, quote_ok
+        )
         if not right:
             report.misses.append(_miss(item["id"], item["q"], gold, answers, result, gold_rank))
     return report
 
 
-def _searchable(hit: Any) -> str:
+def _searchable(hit: Hit) -> str:
     a = hit.passage.article
     return " ".join(x for x in (a.title, a.byline, a.kicker, hit.passage.text) if x)
 
 
-def _miss(qid: str, q: str, gold: Any, answers: list[str], result: Result, rank: int | None) -> dict[str, Any]:
+def _miss(
+    qid: str, q: str, gold: Any, answers: list[str], result: Result, rank: int | None
+) -> dict[str, Any]:
     return {
         "id": qid,
         "q": q,
@@ -161,7 +171,9 @@ def squad_questions(path: Path) -> list[dict[str, Any]]:
         for para in article["paragraphs"]:
             for qa in para["qas"]:
                 answers = sorted({a["text"] for a in qa.get("answers", []) if a.get("text")})
-                out.append({"id": qa["id"], "q": qa["question"], "context": para["context"], "answers": answers})
+                out.append(
+                    {"id": qa["id"], "q": qa["question"], "context": para["context"], "answers": answers}
+                )
     return out
 
 
@@ -175,9 +187,15 @@ def evaluate_squad(searcher_for: Callable[[Path], Searcher], path: Path, limit: 
         for item in questions:
             context = contexts.setdefault(item["context"], squash(item["context"]))
             result = searcher.ask(item["q"], k=K)
-            rank = _rank_of(result, lambda h, c=context: bool(h.passage.text) and squash(h.passage.text) in c)
-            quote_ok = bool(result.hits) and rank == 1 and any(
-                squash(a) in squash(result.hits[0].quote) for a in item["answers"]
+
+            def in_context(hit: Hit, context: str = context) -> bool:
+                return bool(hit.passage.text) and squash(hit.passage.text) in context
+
+            rank = _rank_of(result, in_context)
+            quote_ok = (
+                bool(result.hits)
+                and rank == 1
+                and any(squash(a) in squash(result.hits[0].quote) for a in item["answers"])
             )
             right = score_one(report, "squad", result, rank, True, item["answers"], quote_ok)
             if not right and len(report.misses) < 200:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from typing import TextIO
 
 
-def progress_bar(label: str, stream=sys.stderr) -> Callable[[int, int], None] | None:  # type: ignore[no-untyped-def]
+def progress_bar(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
     """A ``progress(done, total)`` callback drawing a bar on ``stream``, or None when it is not a terminal."""
     if not stream.isatty():
         return None

@@ -7,10 +7,10 @@ text; nothing here knows about either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class BlockKind(str, Enum):
+class BlockKind(StrEnum):
     """How a block is shown."""
 
     ANSWER = "answer"  # the short answer, bold

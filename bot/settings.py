@@ -28,12 +28,22 @@ class Setting:
 #: The table documented in the README (a test keeps the two in step).
 SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSQA_DB", "var/newsqa.db", "Path of the SQLite store (articles, index, cache, chat state)."),
-    Setting("NEWSQA_CACHE_DIR", "~/.cache/newsqa", "Where jieba's prepared dictionary is cached between runs."),
+    Setting(
+        "NEWSQA_CACHE_DIR", "~/.cache/newsqa", "Where jieba's prepared dictionary is cached between runs."
+    ),
     Setting("NEWSQA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
     Setting("NEWSQA_MAX_QUESTION_CHARS", "1000", "Longer messages get a friendly request to shorten them."),
     Setting("NEWSQA_WORKERS", "2", "Processes used to segment text during ingest."),
-    Setting("TELEGRAM_BOT_TOKEN", None, "The bot token from @BotFather (required by `newsqa serve`; never logged)."),
-    Setting("TELEGRAM_API_BASE_URL", None, "Self-hosted Bot API server, e.g. http://127.0.0.1:8081 (calls go to {base}/bot{token}/METHOD)."),
+    Setting(
+        "TELEGRAM_BOT_TOKEN",
+        None,
+        "The bot token from @BotFather (required by `newsqa serve`; never logged).",
+    ),
+    Setting(
+        "TELEGRAM_API_BASE_URL",
+        None,
+        "Self-hosted Bot API server, e.g. http://127.0.0.1:8081 (calls go to {base}/bot{token}/METHOD).",
+    ),
     Setting("NEWSQA_WEBHOOK_URL", None, "Public HTTPS URL for webhook mode; polling when unset."),
     Setting("NEWSQA_WEBHOOK_SECRET", None, "Secret token Telegram sends with every webhook request."),
     Setting("NEWSQA_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
@@ -46,7 +56,9 @@ def _int(env: Mapping[str, str], name: str, default: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {value!r}. Fix it in the environment.") from None
+        raise SettingsError(
+            f"{name} must be a whole number, not {value!r}. Fix it in the environment."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ class Settings:
     """Resolved settings."""
 
     db_path: Path = Path("var/newsqa.db")
-    cache_dir: Path = Path("~/.cache/newsqa").expanduser()
+    cache_dir: Path = Path.home() / ".cache" / "newsqa"
     log_level: str = "INFO"
     max_question_chars: int = 1000
     workers: int = 2

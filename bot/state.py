@@ -102,7 +102,8 @@ class StateStore:
         """The chat's state (empty for a new chat)."""
         with self.lock:
             row = self.conn.execute(
-                "SELECT chat_id, ask_id, page, article_uid, paragraph FROM chat_state WHERE chat_id = ?", (chat_id,)
+                "SELECT chat_id, ask_id, page, article_uid, paragraph FROM chat_state WHERE chat_id = ?",
+                (chat_id,),
             ).fetchone()
         return ChatState(chat_id, None, 0, None, None) if row is None else ChatState(*row)
 

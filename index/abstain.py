@@ -51,4 +51,6 @@ def relevance(terms: Sequence[str], passage: Passage, score: float) -> Relevance
     """Whether ``passage`` (ranked first with ``score``) answers a question with these query ``terms``."""
     cov = coverage(terms, passage_haystack(passage))
     per_term = score / max(1, len(terms))
-    return Relevance(relevant=cov >= MIN_COVERAGE and per_term >= MIN_SCORE_PER_TERM, coverage=cov, score=score)
+    return Relevance(
+        relevant=cov >= MIN_COVERAGE and per_term >= MIN_SCORE_PER_TERM, coverage=cov, score=score
+    )

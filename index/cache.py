@@ -89,4 +89,9 @@ class QueryCache:
             entries = self.conn.execute("SELECT COUNT(*) FROM query_cache").fetchone()[0]
         hits, misses = int(values.get("hits", 0)), int(values.get("misses", 0))
         total = hits + misses
-        return {"entries": entries, "hits": hits, "misses": misses, "hit_rate": hits / total if total else 0.0}
+        return {
+            "entries": entries,
+            "hits": hits,
+            "misses": misses,
+            "hit_rate": hits / total if total else 0.0,
+        }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -65,13 +66,10 @@ def invert(docs: Sequence[tuple[int, list[str]]]) -> dict[str, tuple[np.ndarray,
     ids: list[int] = []
     tfs: list[int] = []
     for pid, tokens in docs:
-        counts: dict[str, int] = {}
-        for t in tokens:
-            counts[t] = counts.get(t, 0) + 1
-        for t, n in counts.items():
-            tids.append(vocab.setdefault(t, len(vocab)))
-            ids.append(pid)
-            tfs.append(n)
+        counts = Counter(tokens)
+        tids.extend([vocab.setdefault(t, len(vocab)) for t in counts])
+        ids.extend([pid] * len(counts))
+        tfs.extend(counts.values())
     if not tids:
         return {}
     tid_arr = np.asarray(tids, dtype=np.int64)

@@ -5,7 +5,6 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -15,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.store import Passage, Store
+from index import build
 from index.abstain import Relevance, relevance
 from index.answer import best_sentence, extract
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
-from index.dictionary import mine_user_words
 from index.normalize import fold
 from index.question import QuestionType, classify
 from index.tokenize import Segmenter
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 20
 CANDIDATES = 20  # passages fetched from the index before abstention and answer extraction
-USER_WORDS_KEY = "user_words"
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
@@ -109,9 +107,8 @@ class Searcher:
         self.segmenter = Segmenter(self._user_words())
 
     def _user_words(self) -> list[str]:
-        raw = self.store.get_meta(USER_WORDS_KEY)
         self._words_version = self.store.corpus_version
-        return list(json.loads(raw)) if raw else []
+        return build.stored_user_words(self.store)
 
     def refresh(self) -> None:
         """Pick up a corpus changed by another process (new user words; the index reloads by itself)."""
@@ -121,12 +118,8 @@ class Searcher:
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
         with self._lock:
-            words = mine_user_words(self.store)
-            with self.store.transaction():
-                self.store.set_meta(USER_WORDS_KEY, json.dumps(sorted(words), ensure_ascii=False))
-            self.segmenter = Segmenter(words)
+            self.segmenter, report = build.sync(self.store, self.index, workers=workers, progress=progress)
             self._words_version = self.store.corpus_version
-            report = self.index.sync(self.segmenter.doc_tokens, workers=workers, progress=progress)
             if self.cache is not None:
                 self.cache.clear_stale(self.version)
             return report
@@ -165,7 +158,9 @@ class Searcher:
     def _answer(self, question: str, k: int, qtype: QuestionType | None) -> Result:
         qtype = qtype or classify(question)
         terms = self.segmenter.query_tokens(question)
-        result = Result(question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms)
+        result = Result(
+            question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
+        )
         if not terms:
             return result
         ranked = self.index.search(terms, k=max(k, CANDIDATES))
@@ -202,7 +197,10 @@ class Searcher:
             "qtype": result.qtype.value,
             "terms": result.terms,
             "answer_from": result.answer_from,
-            "hits": [[h.passage.id, h.score, list(h.quote_span), h.answer_span and list(h.answer_span)] for h in result.hits],
+            "hits": [
+                [h.passage.id, h.score, list(h.quote_span), h.answer_span and list(h.answer_span)]
+                for h in result.hits
+            ],
         }
 
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:

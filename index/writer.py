@@ -84,7 +84,7 @@ def add_documents(conn: sqlite3.Connection, docs: Sequence[tuple[int, list[str]]
     postings = invert(docs)
     segment = get_meta(conn, "next_segment") + 1
     set_meta(conn, "next_segment", segment)
-    write_segment(conn, segment, ((t, d, f) for t, (d, f) in postings.items()))
+    write_segment(conn, segment, ((t, *postings[t]) for t in sorted(postings)))  # key order: fast inserts
     _update_df(conn, {t: len(d) for t, (d, _) in postings.items()})
     lengths = {pid: len(tokens) for pid, tokens in docs}
     _set_lengths(conn, lengths, version)

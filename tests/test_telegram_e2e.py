@@ -139,7 +139,9 @@ def test_card_feedback_article_paging_and_more(fake: FakeBotAPI, engine: Engine,
             assert engine.state.feedback_counts()["up"] == up_before + 1
 
             article = await press(fake, card, "查看原文", expect="new")
-            assert article.message_id != card.message_id  # the answer card stays; the article is a new message
+            assert (
+                article.message_id != card.message_id
+            )  # the answer card stays; the article is a new message
             assert article.text.startswith("激活乡村全面振兴“智力引擎”")
             assert "15.78万亩" in "".join(article.bold())  # the quoted paragraph is marked
             page2 = await press(fake, article, "下一页 ›")
