@@ -14,7 +14,8 @@ from dataclasses import dataclass
 MAX_FOLLOWUP_CHARS = 16
 LEAD = re.compile(r"^(?:那么|那|还有|另外|其中|再问一下|再问)[，,、\s]*")
 TAIL = re.compile(r"(?:的)?(?:呢|怎么样|如何|咋样)?[\s?？!！。.…]*$")
-MARKED = re.compile(r"(?:呢|怎么样|咋样)[\s?？!！。.…]*$|^(?:那么|那|还有|另外)")
+# `X呢?` is a follow-up; `X怎么样?` only when it also opens with 那/那么 (`今天天气怎么样` is a question of its own)
+MARKED = re.compile(r"呢[\s?？!！。.…]*$|^(?:那么|那|还有|另外)")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|镇|乡|村|街道)")
 ORG = re.compile(r"[\u4e00-\u9fff]{2,12}(?:医院|大学|中学|小学|学校|公司|集团|委员会|政府|支队|中心|局|部)")
 

@@ -48,5 +48,7 @@ def test_markers() -> None:
     assert is_followup("品种呢?")
     assert is_followup("那正安县呢")
     assert not is_followup("黄精")
+    assert not is_followup("今天天气怎么样")
+    assert is_followup("那正安县怎么样？")
     assert not is_followup("剑河县中药材种植面积有多少呢，涉及多少个品种，产值多少，今年的情况怎么样呢")
     assert core("那么正安县的呢？") == "正安县"
