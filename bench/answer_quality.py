@@ -51,6 +51,12 @@ def _matches(pred: str, golds: list[str]) -> bool:
     return False
 
 
+def _contains(pred: str, golds: list[str]) -> bool:
+    """``newsqa eval``'s answer accuracy: at most 20 characters, containing a gold answer."""
+    pred = "".join(pred.split())
+    return len(pred) <= 20 and any("".join(g.split()) in pred for g in golds if g.strip())
+
+
 def _load(path: Path) -> list[tuple[str, str, list[str]]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return [
@@ -100,12 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             if span is not None:
                 row["answered"] += 1
                 row["match"] += _matches(answer_text(context, span), golds)
-        if (
-            args.misses == qtype.value
-            and span is not None
-            and not _matches(answer_text(context, span), golds)
-        ):
-            print(f"MISS {question} | gold {golds[0]} | got {answer_text(context, span)} | {quote[:80]}")
+                row["exact"] += _contains(answer_text(context, span), golds)
+        got = None if span is None else answer_text(context, span)
+        if args.misses == qtype.value and not (got and _contains(got, golds)):
+            print(f"MISS {question} | gold {golds[0]} | got {got} | {quote[:80]}")
     elapsed_ms = 1000 * (time.perf_counter() - started) / max(len(items), 1)
     report: dict[str, dict[str, float | None]] = {
         key: {
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             "quote_mean_chars": round(row["quote_chars"] / row["n"], 1),
             "answered": round(row["answered"] / row["n"], 3),
             "span_match": round(row["match"] / row["n"], 3),
+            "accuracy": round(row["exact"] / row["n"], 3),
             "span_precision": round(row["match"] / row["answered"], 3) if row["answered"] else None,
         }
         for key, row in sorted(stats.items(), key=lambda kv: -kv[1]["n"])
@@ -122,12 +127,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"file": args.file.name, "ms_per_question": round(elapsed_ms, 2), "types": report}))
         return 0
     print(f"{args.file.name}: {len(items)} questions, {elapsed_ms:.2f} ms per question")
-    print(f"{'type':10} {'n':>5} {'quote@1':>8} {'chars':>6} {'answered':>9} {'match':>6} {'precision':>9}")
+    print(
+        f"{'type':10} {'n':>5} {'quote@1':>8} {'chars':>6} {'answered':>9} {'match':>6} {'precision':>9}"
+        f" {'accuracy':>9}"
+    )
     for key, line in report.items():
         precision = "-" if line["span_precision"] is None else f"{line['span_precision']:.3f}"
         print(
             f"{key:10} {line['questions']:>5} {line['quote_at_1']:>8.3f} {line['quote_mean_chars']:>6} "
-            f"{line['answered']:>9.3f} {line['span_match']:>6.3f} {precision:>9}"
+            f"{line['answered']:>9.3f} {line['span_match']:>6.3f} {precision:>9} {line['accuracy']:>9.3f}"
         )
     return 0
 

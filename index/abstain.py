@@ -1,20 +1,24 @@
 """Abstention: is the best passage relevant enough to quote, or do we say 没有找到?
 
-Two signals, calibrated on the dev questions and the public benchmarks (see README "Abstention"):
-query-term coverage (how much of the question, weighted by term length, the passage and its article header
-contain) and the BM25 score per query term.
+The signal is the question's rarity-weighted word coverage (:meth:`index.rerank.Query.coverage`) over the
+passage and its article header. Content words only — cross-word bigrams such as 个公 or 司合 say nothing about
+relevance — and a name jieba did not know (潘淑是) still counts by its bigrams. :data:`MIN_COVERAGE` is set on
+data (README "Abstention"): answerable questions are CMRC, DRCD and the seed questions against their own
+articles; unanswerable ones are each set's questions against another set's articles, and off-topic questions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.store import Passage
 from index.normalize import fold
+from index.rerank import Query
 
-MIN_COVERAGE = 0.5  # share of the question's (length-weighted) terms found in the passage or its header
-MIN_SCORE_PER_TERM = 0.0
+__all__ = ["MIN_COVERAGE", "Relevance", "passage_haystack", "relevance"]
+
+#: Least weighted share of the question's words the best passage and its header must contain.
+MIN_COVERAGE = 0.45
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,6 @@ class Relevance:
 
     relevant: bool
     coverage: float
-    score: float
 
 
 def passage_haystack(passage: Passage) -> str:
@@ -33,24 +36,7 @@ def passage_haystack(passage: Passage) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
-def term_surface(term: str) -> str:
-    """A term as it would appear in text (index-internal markers stripped)."""
-    return term.strip("#_|:^")
-
-
-def coverage(terms: Sequence[str], haystack: str) -> float:
-    """Length-weighted share of distinct ``terms`` that occur in ``haystack``."""
-    surfaces = {term_surface(t) for t in terms if term_surface(t)}
-    total = sum(len(s) for s in surfaces)
-    if not total:
-        return 0.0
-    return sum(len(s) for s in surfaces if s in haystack) / total
-
-
-def relevance(terms: Sequence[str], passage: Passage, score: float) -> Relevance:
-    """Whether ``passage`` (ranked first with ``score``) answers a question with these query ``terms``."""
-    cov = coverage(terms, passage_haystack(passage))
-    per_term = score / max(1, len(terms))
-    return Relevance(
-        relevant=cov >= MIN_COVERAGE and per_term >= MIN_SCORE_PER_TERM, coverage=cov, score=score
-    )
+def relevance(query: Query, passage: Passage) -> Relevance:
+    """Whether ``passage``, ranked first, is relevant enough to answer a question with these words."""
+    cov = query.coverage(passage_haystack(passage))
+    return Relevance(relevant=cov >= MIN_COVERAGE, coverage=cov)

@@ -21,15 +21,17 @@ import multiprocessing
 import sqlite3
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.pool import Pool
 
 import numpy as np
 
 from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta
-from index.writer import add_documents, load_lengths, merge_if_needed, remove_deleted
+from index.writer import Batch, add_documents, join, load_lengths, merge_if_needed, prepare, remove_deleted
 
 __all__ = ["EPSILON", "K1", "B", "SparseIndex", "SyncReport"]
 
@@ -39,6 +41,8 @@ EPSILON = 0.25
 
 #: Paragraphs segmented and written per transaction by :meth:`SparseIndex.sync`.
 BATCH = 20000
+#: Paragraphs per task a worker segments and inverts.
+CHUNK = 1000
 
 Tokenize = Callable[[str], list[str]]
 Progress = Callable[[int, int], object]
@@ -80,6 +84,11 @@ def _segment(row: tuple) -> tuple[int, list[str]]:
         _header = (article_id, [t for f in (title, kicker, column, byline) if f for t in _tokenize(f)])
     tokens = _header[1] + (_tokenize(heading) if heading else []) + _tokenize(text)
     return pid, [t.replace(" ", "_") for t in tokens if t.strip()]
+
+
+def _index_rows(rows: list[tuple]) -> Batch:
+    """Segment and invert one chunk of paragraphs (in a worker process, or inline)."""
+    return prepare([_segment(row) for row in rows])
 
 
 class SparseIndex:
@@ -218,7 +227,12 @@ class SparseIndex:
         return self.conn.execute(_PASSAGES, (after, BATCH)).fetchall()
 
     def sync(self, tokenize: Tokenize, *, progress: Progress | None = None, workers: int = 1) -> SyncReport:
-        """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes."""
+        """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes.
+
+        Workers segment *and* invert their chunks (forked after ``tokenize``'s owner was initialised, so
+        they inherit it); this process only joins the chunks and writes one segment per :data:`BATCH` in a
+        short transaction, while the workers already segment the next batch.
+        """
         start = time.perf_counter()
         removed = merged = 0
         while self.conn.execute(_DELETED).fetchone():
@@ -226,23 +240,22 @@ class SparseIndex:
                 removed += remove_deleted(self.conn, version)
         last = get_meta(self.conn, "last_id")
         todo = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
-        added = 0
+        _init_worker(tokenize)
         pool = None
         if workers > 1 and todo > BATCH // 10:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             pool = multiprocessing.get_context(method).Pool(workers, _init_worker, (tokenize,))
-        else:
-            _init_worker(tokenize)
+        added = 0
         try:
-            rows = self._pending(last)
-            job = pool.map_async(_segment, rows, chunksize=64) if pool and rows else None
-            while rows:
-                docs = job.get() if job else [_segment(r) for r in rows]
-                rows = self._pending(rows[-1][0])
-                job = pool.map_async(_segment, rows, chunksize=64) if pool and rows else None
+            pages: deque[list[Callable[[], Batch]]] = deque()
+            for _ in range(2 if pool else 1):  # with workers, one batch in flight while this one is written
+                last = self._submit(pages, last, pool)
+            while pages:
+                batch = join([result() for result in pages.popleft()])
+                last = self._submit(pages, last, pool)
                 with self._write() as version:
-                    add_documents(self.conn, docs, version)
-                added += len(docs)
+                    add_documents(self.conn, batch, version)
+                added += len(batch.ids)
                 with self._write(publish=False):
                     merged += merge_if_needed(self.conn)
                 if progress is not None:
@@ -252,6 +265,18 @@ class SparseIndex:
                 pool.terminate()
                 pool.join()
         return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+
+    def _submit(self, pages: deque[list[Callable[[], Batch]]], after: int, pool: Pool | None) -> int:
+        """Queue the next page of paragraphs after id ``after`` for segmentation; returns the new ``after``."""
+        rows = self._pending(after)
+        if not rows:
+            return after
+        chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+        if pool is None:
+            pages.append([partial(_index_rows, chunk) for chunk in chunks])
+        else:
+            pages.append([pool.apply_async(_index_rows, (chunk,)).get for chunk in chunks])
+        return int(rows[-1][0])
 
     def clear(self) -> None:
         """Drop the whole index (e.g. after the segmentation changed); the next :meth:`sync` rebuilds it."""

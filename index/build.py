@@ -2,6 +2,18 @@
 
 User words are mined only from paragraphs added since the last sync (``user_words_last_id`` in the store's meta)
 and merged with the words already found, so adding one article to a large archive costs that article only.
+
+**New user words and paragraphs already indexed.** A word mined from a new article (``紫藤湾镇``) changes how
+jieba cuts *later* text and questions, but paragraphs already indexed keep the tokens they were indexed with:
+re-segmenting a million paragraphs for every article would make adding one article cost an hour. Nothing is
+lost in practice: a user word only keeps a name whole, and its pieces, its search-mode sub-words and the
+character bigrams are in both the old paragraphs' tokens and the new question's tokens (``紫藤湾镇`` in a
+question also yields 紫藤, 藤湾, 湾镇…), so an old paragraph that mentions the name still matches. Run
+``SparseIndex.clear()`` and sync again to re-segment everything with the current words (e.g. after changing
+the segmentation itself).
+
+Both passes use ``workers`` processes forked *after* jieba is initialised in this process, so no worker pays
+for loading the dictionary again.
 """
 
 from __future__ import annotations
@@ -26,13 +38,14 @@ def stored_user_words(store: Store) -> list[str]:
     return list(json.loads(raw)) if raw else []
 
 
-def refresh_user_words(store: Store) -> list[str]:
+def refresh_user_words(store: Store, *, workers: int = 1, progress: Progress | None = None) -> list[str]:
     """Mine paragraphs added since the last sync, merge with the stored words, save; returns all words."""
     last = int(store.get_meta(USER_WORDS_LAST_ID) or 0)
     newest = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM paragraphs").fetchone()[0]
     words = stored_user_words(store)
     if newest > last:
-        words = sorted(set(words) | set(mine_user_words(store, after=last)))
+        mined = mine_user_words(store, after=last, workers=workers, progress=progress)
+        words = sorted(set(words) | set(mined))
         with store.transaction():
             store.set_meta(USER_WORDS_KEY, json.dumps(words, ensure_ascii=False))
             store.set_meta(USER_WORDS_LAST_ID, str(newest))
@@ -43,6 +56,7 @@ def sync(
     store: Store, index: SparseIndex, *, workers: int = 1, progress: Progress | None = None
 ) -> tuple[Segmenter, SyncReport]:
     """Refresh the user words and index every paragraph not yet indexed; returns the new segmenter."""
-    segmenter = Segmenter(refresh_user_words(store))
+    segmenter = Segmenter(refresh_user_words(store, workers=workers, progress=progress))
+    segmenter.initialize()  # before the workers fork: they inherit the loaded dictionary
     report = index.sync(segmenter.doc_tokens, workers=workers, progress=progress)
     return segmenter, report

@@ -11,8 +11,9 @@ whole, and adding the short form too (剑河县 → 剑河) lets ``剑河`` in a
 
 from __future__ import annotations
 
+import multiprocessing
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
 from corpus.store import Store
@@ -20,6 +21,11 @@ from index.normalize import fold
 from index.tokenize import Segmenter, load_list
 
 __all__ = ["byline_names", "mine_user_words", "mine_words"]
+
+#: Texts per task when mining in worker processes.
+MINE_CHUNK = 2000
+
+Progress = Callable[[int, int], object]
 
 
 def _words(text: str) -> list[str]:
@@ -57,6 +63,8 @@ _GENERIC_PLACES = set(
     _words("社区 城区 全省 全市 全县 辖区 农村 地区 市区 郊区 景区 园区 校区 山区 灾区 牧区 新区 乡镇 城镇")
     + _words("军区 林区 矿区 街区 小区")
 )
+_ORG_ENDINGS = tuple(ORG_SUFFIXES)
+_TITLE_ENDINGS = tuple(TITLES)
 _PIECES = re.compile(r"[\u4e00-\u9fff\w.%]+")
 _PROPER_TAGS = {"ns", "nr", "nz", "nt", "nrt", "nrfg"}
 _COMMON_TAGS = {"v", "vn", "d", "p", "c", "u", "r", "m", "q", "f", "a", "ad", "t"}
@@ -73,10 +81,18 @@ def byline_names(byline: str) -> list[str]:
 
 
 @cache
+def _plain_segmenter() -> Segmenter:
+    """The segmenter mining uses (no user words), loaded once per process."""
+    seg = Segmenter()
+    seg.initialize()
+    return seg
+
+
+@cache
 def _dictionary_tags() -> dict[str, tuple[int, str]]:
     """jieba's dictionary: word → (frequency, part-of-speech tag)."""
     tags: dict[str, tuple[int, str]] = {}
-    with Segmenter().jieba.get_dict_file() as f:
+    with _plain_segmenter().jieba.get_dict_file() as f:
         for line in f:
             parts = line.decode("utf-8").split()
             if len(parts) == 3:
@@ -123,10 +139,14 @@ def _places(words: list[str]) -> dict[int, str]:
     }
 
 
+_TITLED_NAME = re.compile(
+    rf"(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})([{SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+)
+
+
 def _people(text: str) -> list[str]:
     names = []
-    pattern = rf"(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})([{SURNAMES}][\u4e00-\u9fff]{{1,2}})"
-    for match in re.finditer(pattern, text):
+    for match in _TITLED_NAME.finditer(text):
         name = match.group(1)
         if len(name) == 3 and name[2] in _NOT_NAME_END:
             name = name[:2]
@@ -137,7 +157,7 @@ def _people(text: str) -> list[str]:
 
 def mine_words(texts: Iterable[str], segmenter: Segmenter | None = None) -> list[str]:
     """User words found in ``texts`` by the patterns above, with short forms, in order of first appearance."""
-    seg = segmenter or Segmenter()
+    seg = segmenter or _plain_segmenter()
     stop = load_list("stopwords")
     found: dict[str, None] = {}
     for text in texts:
@@ -151,9 +171,11 @@ def mine_words(texts: Iterable[str], segmenter: Segmenter | None = None) -> list
 
 def _split_title(word: str) -> list[str]:
     """An organisation glued to a title by jieba (医院院长 → 医院, 院长)."""
+    if not word.endswith(_TITLE_ENDINGS):  # one C call rejects almost every word
+        return [word]
     for title in TITLES:
         head = word[: -len(title)]
-        if word.endswith(title) and head and any(head.endswith(s) for s in ORG_SUFFIXES):
+        if word.endswith(title) and head and head.endswith(_ORG_ENDINGS):
             return [head, title]
     return [word]
 
@@ -167,13 +189,13 @@ def _mine_piece(words: list[str], stop: frozenset[str], found: dict[str, None]) 
         if len(name) >= 3 and name[-2:] not in _GENERIC_PLACES and _short_form_ok(name[:-1]):
             found[name[:-1]] = None
     for j, word in enumerate(words):
-        if not any(word.endswith(s) for s in ORG_SUFFIXES) or len(word) > 6:
+        if len(word) > 6 or not word.endswith(_ORG_ENDINGS):
             continue
         starts = [i for i in range(max(0, j - 3), j) if i in places]
         if starts:
             start = starts[0] - (len(places[starts[0]]) > len(words[starts[0]]))
         elif j and len(words[j - 1]) >= 2 and _is_cjk(words[j - 1]) and _could_be_name(words[j - 1]):
-            if any(words[j - 1].endswith(s) for s in ORG_SUFFIXES):
+            if words[j - 1].endswith(_ORG_ENDINGS):
                 continue
             start = j - 1
         else:
@@ -183,25 +205,69 @@ def _mine_piece(words: list[str], stop: frozenset[str], found: dict[str, None]) 
             found["".join(pieces)] = None
 
 
-def mine_user_words(store: Store, after: int = 0) -> list[str]:
+_worker_segmenter: Segmenter | None = None
+
+
+def _mine_chunk(texts: list[str]) -> list[str]:
+    """Mine one chunk of texts in a worker process (the segmenter was initialised before the fork)."""
+    return mine_words(texts, _worker_segmenter)
+
+
+def _chunks(rows: Iterable[tuple[str]], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for (text,) in rows:
+        chunk.append(text)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def mine_user_words(
+    store: Store, after: int = 0, *, workers: int = 1, progress: Progress | None = None
+) -> list[str]:
     """User words mined from the store's headers, bylines, headings, paragraphs and captions.
 
     With ``after``, only paragraphs with a greater id (and their articles) are read: mining what an ingest
-    added costs time in proportion to what it added.
+    added costs time in proportion to what it added. ``workers`` > 1 mine chunks in forked processes.
     """
-    seg = Segmenter()
+    global _worker_segmenter
+    seg = _plain_segmenter()
+    _dictionary_tags()  # loaded before any fork, so workers share it
     words: dict[str, None] = {}
     articles = "SELECT DISTINCT article_id FROM paragraphs WHERE id > :after"
     for (byline,) in store.conn.execute(
         f"SELECT byline FROM articles WHERE byline IS NOT NULL AND id IN ({articles})", {"after": after}
     ):
         words.update(dict.fromkeys(byline_names(byline)))
+    todo = store.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (after,)).fetchone()[0]
     texts = store.conn.execute(
         f"SELECT title FROM articles WHERE id IN ({articles}) "
         f"UNION ALL SELECT kicker FROM articles WHERE kicker IS NOT NULL AND id IN ({articles}) "
         "UNION ALL SELECT DISTINCT heading FROM paragraphs WHERE heading IS NOT NULL AND id > :after "
         "UNION ALL SELECT text FROM paragraphs WHERE id > :after",
         {"after": after},
-    )
-    words.update(dict.fromkeys(mine_words((t for (t,) in texts), seg)))
+    ).fetchall()  # read at once: the connection must stay free for the caller's writes
+    chunks = _chunks(texts, MINE_CHUNK)
+    if workers > 1 and todo > 2 * MINE_CHUNK and "fork" in multiprocessing.get_all_start_methods():
+        _worker_segmenter = seg
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            found = pool.imap(_mine_chunk, chunks)
+            _collect(found, words, len(texts) - todo, todo, progress)
+        _worker_segmenter = None
+    else:
+        _collect((mine_words(c, seg) for c in chunks), words, len(texts) - todo, todo, progress)
     return list(words)
+
+
+def _collect(
+    found: Iterable[list[str]], words: dict[str, None], headers: int, todo: int, progress: Progress | None
+) -> None:
+    """Merge mined chunks in order, reporting paragraphs done (the header texts come first)."""
+    done = -headers
+    for chunk in found:
+        words.update(dict.fromkeys(chunk))
+        done += MINE_CHUNK
+        if progress is not None and done > 0:
+            progress(min(done, todo), todo)

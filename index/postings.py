@@ -1,8 +1,8 @@
 """The sparse index on disk (``ix_`` tables in the store's SQLite file); writing and merging segments.
 
 Postings live in immutable segments (an LSM): ``ix_postings(term, segment, docs int32, tfs uint16 BLOBs)``.
-Every sync writes one new small segment; when there are more than :data:`MAX_SEGMENTS`, the smallest ones are
-merged and deleted documents dropped from them. Statistics that scoring needs are kept exactly: document
+Every sync writes new segments; four of about the same size are merged (tiered, see :func:`segments_to_merge`)
+and deleted documents dropped from them. Statistics that scoring needs are kept exactly: document
 frequency per term (``ix_terms``), a histogram of document frequencies (``ix_dfhist``, so the average idf
 over the whole vocabulary costs one small query), document lengths by paragraph id in chunks
 (``ix_doclens``), and the counts in ``ix_meta``. A deleted paragraph keeps its postings until a merge, but
@@ -16,10 +16,21 @@ import itertools
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CHUNK_BITS", "MAX_SEGMENTS", "SCHEMA", "get_meta", "invert", "merge_segments", "set_meta"]
+__all__ = [
+    "CHUNK_BITS",
+    "MAX_SEGMENTS",
+    "SCHEMA",
+    "Inverted",
+    "get_meta",
+    "invert",
+    "merge_inverted",
+    "merge_segments",
+    "set_meta",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ix_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -39,10 +50,14 @@ CREATE TABLE IF NOT EXISTS ix_tokens (paragraph_id INTEGER PRIMARY KEY, tokens T
 
 #: Document lengths are stored in chunks of 2**CHUNK_BITS paragraph ids.
 CHUNK_BITS = 16
-#: More segments than this and the smallest are merged.
-MAX_SEGMENTS = 6
-#: How many of the smallest segments one merge takes.
+#: More segments than this and the smallest are merged, whatever their sizes.
+MAX_SEGMENTS = 16
+#: How many segments one merge takes.
 MERGE_WIDTH = 4
+#: Segments merge with others at most this many times their size ...
+TIER_RATIO = 4
+#: ... and segments smaller than this count as one size.
+SMALL_POSTINGS = 100_000
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: int = 0) -> int:
@@ -59,8 +74,28 @@ def set_meta(conn: sqlite3.Connection, key: str, value: int) -> None:
     )
 
 
-def invert(docs: Sequence[tuple[int, list[str]]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Postings of a batch of documents: term → (paragraph ids int32, term frequencies uint16)."""
+@dataclass
+class Inverted:
+    """Postings of a batch of documents, flat: term ``i`` owns ``docs[bounds[i]:bounds[i + 1]]`` (and tfs)."""
+
+    terms: list[str]
+    bounds: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32 paragraph ids, ascending within a term
+    tfs: np.ndarray  # uint16 term frequencies
+
+    def df(self) -> np.ndarray:
+        """Documents per term."""
+        return np.diff(self.bounds)
+
+    def items(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """(term, docs, tfs) in the order of ``terms``."""
+        b = self.bounds
+        for i, term in enumerate(self.terms):
+            yield term, self.docs[b[i] : b[i + 1]], self.tfs[b[i] : b[i + 1]]
+
+
+def invert(docs: Sequence[tuple[int, list[str]]]) -> Inverted:
+    """Postings of documents given in ascending id order, terms sorted."""
     vocab: dict[str, int] = {}
     tids: list[int] = []
     ids: list[int] = []
@@ -70,18 +105,39 @@ def invert(docs: Sequence[tuple[int, list[str]]]) -> dict[str, tuple[np.ndarray,
         tids.extend([vocab.setdefault(t, len(vocab)) for t in counts])
         ids.extend([pid] * len(counts))
         tfs.extend(counts.values())
-    if not tids:
-        return {}
-    tid_arr = np.asarray(tids, dtype=np.int64)
-    order = np.argsort(tid_arr, kind="stable")
-    id_arr = np.asarray(ids, dtype=np.int32)[order]
-    tf_arr = np.minimum(np.asarray(tfs, dtype=np.int64)[order], np.iinfo(np.uint16).max).astype(np.uint16)
-    bounds = np.searchsorted(tid_arr[order], np.arange(len(vocab) + 1))
     terms = list(vocab)
-    return {
-        terms[i]: (id_arr[bounds[i] : bounds[i + 1]], tf_arr[bounds[i] : bounds[i + 1]])
-        for i in range(len(terms))
-    }
+    tf_arr = np.minimum(np.asarray(tfs, dtype=np.int64), np.iinfo(np.uint16).max).astype(np.uint16)
+    return _grouped(terms, np.asarray(tids, dtype=np.int64), np.asarray(ids, dtype=np.int32), tf_arr)
+
+
+def _grouped(terms: list[str], tids: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> Inverted:
+    """Sort postings by term (stable, so ids stay ascending) with the terms in sorted order."""
+    rank = np.empty(len(terms), dtype=np.int64)
+    order_terms = sorted(range(len(terms)), key=terms.__getitem__)
+    rank[order_terms] = np.arange(len(terms))
+    keys = rank[tids] if len(tids) else tids
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(len(terms) + 1))
+    return Inverted([terms[i] for i in order_terms], bounds, docs[order], tfs[order])
+
+
+def merge_inverted(parts: Sequence[Inverted]) -> Inverted:
+    """One :class:`Inverted` from parts over disjoint documents, given in ascending id order."""
+    if len(parts) == 1:
+        return parts[0]
+    vocab: dict[str, int] = {}
+    for part in parts:
+        for term in part.terms:
+            vocab.setdefault(term, len(vocab))
+    tids = [
+        np.repeat(np.fromiter((vocab[t] for t in p.terms), np.int64, len(p.terms)), p.df()) for p in parts
+    ]
+    return _grouped(
+        list(vocab),
+        np.concatenate(tids) if tids else np.zeros(0, np.int64),
+        np.concatenate([p.docs for p in parts]) if parts else np.zeros(0, np.int32),
+        np.concatenate([p.tfs for p in parts]) if parts else np.zeros(0, np.uint16),
+    )
 
 
 def write_segment(
@@ -133,8 +189,18 @@ def merge_segments(conn: sqlite3.Connection, segments: Sequence[int], into: int,
 
 
 def segments_to_merge(conn: sqlite3.Connection) -> list[int]:
-    """The smallest segments, when there are more than :data:`MAX_SEGMENTS`; else an empty list."""
-    rows = conn.execute("SELECT segment FROM ix_segments ORDER BY postings, segment").fetchall()
-    if len(rows) <= MAX_SEGMENTS:
-        return []
-    return [r[0] for r in rows[:MERGE_WIDTH]]
+    """Segments to merge now, or an empty list.
+
+    Tiered: :data:`MERGE_WIDTH` segments of about the same size (the largest at most :data:`TIER_RATIO` times
+    the smallest, sizes below :data:`SMALL_POSTINGS` counting as equal), so the segment a one-article sync
+    writes is merged with other small ones, never with the big ones; beyond :data:`MAX_SEGMENTS` the
+    smallest are merged whatever their sizes.
+    """
+    rows = conn.execute("SELECT segment, postings FROM ix_segments ORDER BY postings, segment").fetchall()
+    for i in range(len(rows) - MERGE_WIDTH + 1):
+        window = rows[i : i + MERGE_WIDTH]
+        if window[-1][1] <= TIER_RATIO * max(window[0][1], SMALL_POSTINGS):
+            return [r[0] for r in window]
+    if len(rows) > MAX_SEGMENTS:
+        return [r[0] for r in rows[:MERGE_WIDTH]]
+    return []

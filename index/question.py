@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import opencc
 
-__all__ = ["QuestionType", "asks_position", "classify", "fold_chars", "measure_word"]
+__all__ = ["QuestionType", "asks_position", "classify", "fold_chars", "measure_word", "wh_split"]
 
 _converter: opencc.OpenCC | None = None
 _lock = threading.Lock()
@@ -148,3 +148,22 @@ def measure_word(question: str) -> str | None:
         if pattern.search(q):
             return units
     return None
+
+
+_WH = re.compile(
+    r"什么样的?|什么|哪[一二两三四五六七八九几]?(?:个|种|部|条|家|所|位|座|些|项|类|本|首|篇|支|只|门|片|次)?|"
+    r"啥|何种|怎样|怎么样|如何"
+)
+_TRAILING = re.compile(r"[?？!！。.,，\s呢吗啊呀]+$")
+
+
+def wh_split(question: str) -> tuple[str, str] | None:
+    """Split a question around its question word: ``气炉以什么为燃料？`` → ``("气炉以", "为燃料")``.
+
+    Both halves are folded with whitespace removed; None when there is no question word.
+    """
+    q = _TRAILING.sub("", "".join(fold_chars(question).split()))
+    match = _WH.search(q)
+    if match is None or (match.group() in ("怎样", "怎么样", "如何") and match.end() == len(q)):
+        return None  # 新馆的展厅怎么样: asks for an opinion, not a phrase
+    return q[: match.start()], q[match.end() :]

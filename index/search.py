@@ -21,12 +21,14 @@ from index.bm25 import SparseIndex
 from index.cache import QueryCache
 from index.normalize import fold
 from index.question import QuestionType, classify
+from index.rerank import DEPTH, Query, rerank
 from index.tokenize import Segmenter
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 20
-CANDIDATES = 20  # passages fetched from the index before abstention and answer extraction
+CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
+FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
@@ -105,6 +107,7 @@ class Searcher:
         self._lock = threading.RLock()
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
+        self._folded: dict[int, tuple[str, str]] = {}
 
     def _user_words(self) -> list[str]:
         self._words_version = self.store.corpus_version
@@ -157,7 +160,9 @@ class Searcher:
 
     def _answer(self, question: str, k: int, qtype: QuestionType | None) -> Result:
         qtype = qtype or classify(question)
-        terms = self.segmenter.query_tokens(question)
+        terms, words = self.segmenter.query(question)
+        jieba = self.segmenter.jieba
+        query = Query.of(words, jieba.FREQ, jieba.total)
         result = Result(
             question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
         )
@@ -168,7 +173,8 @@ class Searcher:
         ranked = [(pid, score) for pid, score in ranked if pid in passages]
         if not ranked:
             return result
-        verdict: Relevance = relevance(terms, passages[ranked[0][0]], ranked[0][1])
+        ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
+        verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant
         for rank, (pid, score) in enumerate(ranked[:k], start=1):
             passage = passages[pid]
@@ -177,6 +183,17 @@ class Searcher:
         if not result.abstained:
             self._extract_answer(result)
         return result
+
+    def _fold(self, passage: Passage) -> str:
+        """The passage's folded text, cached by paragraph id (and checked against the text)."""
+        cached = self._folded.get(passage.id)
+        if cached is not None and cached[0] == passage.text:
+            return cached[1]
+        if len(self._folded) >= FOLDED_CACHE:
+            self._folded.clear()
+        folded = fold(passage.text)
+        self._folded[passage.id] = (passage.text, folded)
+        return folded
 
     def _extract_answer(self, result: Result) -> None:
         top = result.hits[0]

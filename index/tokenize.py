@@ -39,6 +39,7 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORDLIKE = re.compile(r"[\w%]", re.UNICODE)
 _QUESTION_PREFIXES = ("几", "哪", "多少", "什么", "怎么", "为何")
 _COUNTING = ("几", "哪", "多少")
+_NUMERALS = "一两二三四五六七八九十几"
 
 
 def cache_dir() -> Path:
@@ -66,6 +67,11 @@ def _is_question_word(word: str) -> bool:
 def _is_counter(word: str) -> bool:
     """A one-character measure word or time unit that a preceding 几/哪/多少 asks about (年, 月, 家…)."""
     return len(word) == 1 and bool(_CJK_RUN.fullmatch(word)) and word not in load_list("stopwords")
+
+
+def _is_counted(word: str) -> bool:
+    """A numeral with its measure word that follows 哪/几 in a question: 哪 + 两个, 哪 + 一家, 哪 + 一年."""
+    return len(word) == 2 and word[0] in _NUMERALS and bool(_CJK_RUN.fullmatch(word[1]))
 
 
 def _bigrams(run: str) -> Iterator[str]:
@@ -161,7 +167,8 @@ class Segmenter:
         words: list[str] = []
         asks: list[bool] = []
         for word in self.words(question):
-            if asks and asks[-1] and words[-1].endswith(_COUNTING) and _is_counter(word):
+            counted = _is_counter(word) or _is_counted(word)
+            if asks and asks[-1] and words[-1].endswith(_COUNTING) and counted:
                 words[-1] += word
                 continue
             words.append(word)
@@ -170,9 +177,19 @@ class Segmenter:
 
     def query_tokens(self, question: str) -> list[str]:
         """Search tokens of a question: as :meth:`doc_tokens`, without stopwords and question words."""
+        return self.query(question)[0]
+
+    def query_words(self, question: str) -> list[str]:
+        """The distinct content words of a question, folded (no stopwords, no question words), in order."""
+        return self.query(question)[1]
+
+    def query(self, question: str) -> tuple[list[str], list[str]]:
+        """:meth:`query_tokens` and :meth:`query_words` from one segmentation of the question."""
         words, asks = self._question(question)
         stop = load_list("stopwords")
-        return self._tokens(words, [not a and w not in stop for w, a in zip(words, asks, strict=True)])
+        keep = [not a and w not in stop for w, a in zip(words, asks, strict=True)]
+        content = list(dict.fromkeys(w for w, k in zip(words, keep, strict=True) if k))
+        return self._tokens(words, keep), content
 
     def question_words(self, question: str) -> list[str]:
         """The question words of a question, in order (多少, 哪年, 是谁…), for answer typing."""

@@ -9,20 +9,23 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from index.postings import (
     CHUNK_BITS,
+    Inverted,
     get_meta,
     invert,
+    merge_inverted,
     merge_segments,
     segments_to_merge,
     set_meta,
     write_segment,
 )
 
-__all__ = ["add_documents", "load_lengths", "merge_if_needed", "remove_deleted"]
+__all__ = ["Batch", "add_documents", "join", "load_lengths", "merge_if_needed", "prepare", "remove_deleted"]
 
 _CHUNK = 1 << CHUNK_BITS
 
@@ -73,24 +76,55 @@ def _update_df(conn: sqlite3.Connection, deltas: dict[str, int]) -> None:
     conn.execute("DELETE FROM temp.ix_batch")
 
 
-def add_documents(conn: sqlite3.Connection, docs: Sequence[tuple[int, list[str]]], version: int) -> None:
+@dataclass
+class Batch:
+    """Paragraphs segmented and inverted (in a worker process), ready to be written as one segment."""
+
+    ids: list[int]
+    texts: list[str]  # each paragraph's tokens joined by spaces (``ix_tokens``)
+    lengths: list[int]
+    postings: Inverted
+
+
+def prepare(docs: Sequence[tuple[int, list[str]]]) -> Batch:
+    """A :class:`Batch` of segmented paragraphs given in ascending id order."""
+    return Batch(
+        [pid for pid, _ in docs],
+        [" ".join(tokens) for _, tokens in docs],
+        [len(tokens) for _, tokens in docs],
+        invert(docs),
+    )
+
+
+def join(batches: Sequence[Batch]) -> Batch:
+    """One batch from consecutive batches."""
+    if len(batches) == 1:
+        return batches[0]
+    return Batch(
+        [i for b in batches for i in b.ids],
+        [t for b in batches for t in b.texts],
+        [n for b in batches for n in b.lengths],
+        merge_inverted([b.postings for b in batches]),
+    )
+
+
+def add_documents(conn: sqlite3.Connection, batch: Batch, version: int) -> None:
     """Index new paragraphs (ids greater than any indexed before) as one new segment."""
-    if not docs:
+    if not batch.ids:
         return
     conn.executemany(
         "INSERT OR REPLACE INTO ix_tokens(paragraph_id, tokens) VALUES (?, ?)",
-        ((pid, " ".join(tokens)) for pid, tokens in docs),
+        zip(batch.ids, batch.texts, strict=True),
     )
-    postings = invert(docs)
+    postings = batch.postings
     segment = get_meta(conn, "next_segment") + 1
     set_meta(conn, "next_segment", segment)
-    write_segment(conn, segment, ((t, *postings[t]) for t in sorted(postings)))  # key order: fast inserts
-    _update_df(conn, {t: len(d) for t, (d, _) in postings.items()})
-    lengths = {pid: len(tokens) for pid, tokens in docs}
-    _set_lengths(conn, lengths, version)
-    set_meta(conn, "n_docs", get_meta(conn, "n_docs") + len(docs))
-    set_meta(conn, "total_len", get_meta(conn, "total_len") + sum(lengths.values()))
-    set_meta(conn, "last_id", max(get_meta(conn, "last_id"), max(lengths)))
+    write_segment(conn, segment, postings.items())  # terms sorted: key-order inserts are fast
+    _update_df(conn, dict(zip(postings.terms, postings.df().tolist(), strict=True)))
+    _set_lengths(conn, dict(zip(batch.ids, batch.lengths, strict=True)), version)
+    set_meta(conn, "n_docs", get_meta(conn, "n_docs") + len(batch.ids))
+    set_meta(conn, "total_len", get_meta(conn, "total_len") + sum(batch.lengths))
+    set_meta(conn, "last_id", max(get_meta(conn, "last_id"), max(batch.ids)))
 
 
 def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 20000) -> int:

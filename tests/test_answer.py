@@ -159,6 +159,22 @@ def test_unit_follows_the_question() -> None:
     assert _answer("剑河县中药材产值多少", text, ["剑河县", "中药材", "产值"]) == "2.8亿元"
 
 
+def test_proximity_respects_enumeration_items() -> None:
+    text = "2022年以来,全市开展乡镇层面观摩640场、县级层面观摩48场,参与观摩的乡村干部近7万人次。"
+    tokens = ["县级", "层面", "观摩", "开展"]
+    assert _answer("县级层面观摩开展了多少场", text, tokens) == "48场"
+    assert _answer("乡镇层面观摩开展了多少场", text, ["乡镇", "层面", "观摩", "开展"]) == "640场"
+
+
+def test_other_questions_get_the_aligned_phrase() -> None:
+    text = "石灰窑多建在山脚,以煤炭或木柴为燃料,烧制生石灰。"
+    assert _answer("石灰窑以什么为燃料", text, ["石灰窑", "燃料"]) == "煤炭或木柴"
+    text = "山楂(),又称山里红、红果,是蔷薇科的落叶乔木。果实酸甜,可以生吃。"
+    assert _answer("山楂又叫什么", text, ["山楂"]) == "山里红、红果"
+    text = "这座桥是由中铁和港航合作建造的跨江大桥,全长1.2公里。"
+    assert _answer("这座桥是由哪两家公司合作建造的", text, ["桥", "公司", "合作", "建造"]) == "中铁和港航"
+
+
 def test_yes_no_and_other_have_no_span() -> None:
     text = "馆长王建国介绍,新馆共有展厅12个。"
     assert _answer("新馆有展厅吗", text, ["新馆", "展厅"]) is None

@@ -17,6 +17,7 @@ from corpus.models import Article, Caption, Paragraph
 from corpus.store import Store
 from index.bm25 import SparseIndex
 from index.tokenize import Segmenter
+from index.writer import Batch, join, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -126,6 +127,35 @@ def test_a_reader_switches_to_the_version_another_connection_wrote(store: Store,
     reader_conn.close()
 
 
+def test_a_reader_answers_while_a_writer_is_mid_sync(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "BATCH", 2)
+    add(store, "old", "alpha beta", "beta gamma")
+    writer = SparseIndex(store.conn)
+    writer.sync(split)
+    reader_conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    reader = SparseIndex(reader_conn)
+    add(store, "new", "alpha delta", "alpha epsilon", "alpha zeta", "alpha eta")
+
+    def found() -> list[int]:
+        return sorted(pid for pid, _ in reader.search(["alpha"]))
+
+    inside: list[list[int]] = []
+    between: list[list[int]] = []
+    write = bm25.add_documents
+
+    def write_then_read(conn: sqlite3.Connection, batch: Batch, version: int) -> None:
+        write(conn, batch, version)
+        inside.append(found())  # the writer's transaction is still open: the reader sees the last commit
+
+    monkeypatch.setattr(bm25, "add_documents", write_then_read)
+    writer.sync(split, progress=lambda done, total: between.append(found()))
+    assert inside == [[1], [1, 3, 4]]
+    assert between == [[1, 3, 4], [1, 3, 4, 5, 6]]
+    reader_conn.close()
+
+
 def test_segments_merge_and_drop_deleted_postings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(postings, "MAX_SEGMENTS", 2)
     monkeypatch.setattr(postings, "MERGE_WIDTH", 2)
@@ -147,6 +177,7 @@ def test_two_workers_index_the_same_as_one(
     tmp_path: Path, seg: Segmenter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bm25, "BATCH", 40)
+    monkeypatch.setattr(bm25, "CHUNK", 7)  # several chunks per batch: joined postings must be exact
     texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
     results = []
     for workers in (1, 2):
@@ -185,3 +216,45 @@ def test_oracle_on_cmrc_contexts(store: Store, seg: Segmenter) -> None:
     oracle_check(
         index, store, [seg.query_tokens(q["question"]) for p in paragraphs[::5] for q in p["qas"][:1]]
     )
+
+
+def test_chunks_inverted_apart_join_into_the_postings_of_the_whole() -> None:
+    docs = [
+        (1, ["剑河", "面积", "剑河"]),
+        (2, ["面积", "亩"]),
+        (5, ["剑河"]),
+        (9, ["亩", "亩", "亩", "品种"]),
+    ]
+    whole = prepare(docs)
+    joined = join([prepare(docs[:1]), prepare(docs[1:3]), prepare(docs[3:])])
+    assert joined.ids == whole.ids == [1, 2, 5, 9]
+    assert joined.texts == ["剑河 面积 剑河", "面积 亩", "剑河", "亩 亩 亩 品种"]
+    assert joined.lengths == [3, 2, 1, 4]
+    assert [(t, d.tolist(), f.tolist()) for t, d, f in joined.postings.items()] == [
+        ("亩", [2, 9], [1, 3]),
+        ("剑河", [1, 5], [2, 1]),
+        ("品种", [9], [1]),
+        ("面积", [1, 2], [1, 1]),
+    ]
+    assert [(t, d.tolist(), f.tolist()) for t, d, f in whole.postings.items()] == [
+        (t, d.tolist(), f.tolist()) for t, d, f in joined.postings.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "merged"),
+    [
+        ([3_200_000, 3_200_000, 3_200_000, 60], []),  # a one-article segment never drags big ones along
+        ([3_200_000, 60, 70, 90_000, 350_000, 3_200_000], [2, 3, 4, 5]),
+        ([12_800_000, 3_200_000, 3_100_000, 3_000_000, 3_300_000, 60], [4, 3, 2, 5]),
+        (
+            [5**i * 200_000 for i in range(17)],
+            [1, 2, 3, 4],
+        ),  # over MAX_SEGMENTS: the smallest, whatever sizes
+    ],
+)
+def test_segments_merge_in_tiers_of_similar_size(sizes: list[int], merged: list[int]) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(postings.SCHEMA)
+    conn.executemany("INSERT INTO ix_segments VALUES (?, ?)", enumerate(sizes, start=1))
+    assert postings.segments_to_merge(conn) == merged

@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from corpus.clean import clean_text
 from corpus.models import JOINED, TRUNCATED, Article
 from corpus.page import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "articles" / "peoples-daily-page-guizhou-zutuanshi.txt"
-OWN = ROOT / "tests" / "data" / "pages" / "zhejiang-yingshang-page.txt"
+PAGES = ROOT / "tests" / "data" / "pages"
+OWN = PAGES / "zhejiang-yingshang-page.txt"
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +23,16 @@ def seed() -> list[Article]:
 @pytest.fixture(scope="module")
 def own() -> list[Article]:
     return parse_page(OWN.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fishery() -> list[Article]:
+    return parse_page((PAGES / "fujian-xiapu-page.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def alley() -> list[Article]:
+    return parse_page((PAGES / "hubei-xiaoxiang-page.txt").read_text(encoding="utf-8"))
 
 
 def _para(art: Article, start: str) -> str:
@@ -102,7 +114,6 @@ def test_seed_lost_continuations_are_kept_and_flagged(seed: list[Article]) -> No
     truncated = [p.text[-10:] for a in seed for p in a.paragraphs if TRUNCATED in p.flags]
     assert truncated == [
         "种了60亩中药材，一",
-        "扶20家县级人民医院",
         "推动帮扶取得实实在在",
         "间、精力用于服务居民",
         "到有效控制，未出现人",
@@ -111,6 +122,12 @@ def test_seed_lost_continuations_are_kept_and_flagged(seed: list[Article]) -> No
         "工委书记和村党组织书",
         "好支书，示范借鉴作用",
     ]
+
+
+def test_seed_paragraph_that_only_lost_its_final_mark_is_not_truncated(seed: list[Article]) -> None:
+    (para,) = [p for p in seed[0].paragraphs if p.text.endswith("集中帮扶20家县级人民医院")]
+    assert para.flags == (JOINED,)
+    assert para.raw.split(" ")[-1] == "级人民医院"
 
 
 def test_seed_joined_paragraphs_keep_their_raw_blocks(seed: list[Article]) -> None:
@@ -195,6 +212,102 @@ def test_own_page_commentary_joined_across_column_widths(own: list[Article]) -> 
         "城市是人民的城市。管理者要多站在市民的角度想问题，多听听群众的意见和建议，把好事办好、实事办实，"
         "让每一位市民都能感受到城市的关怀。"
     )
+
+
+def test_fishery_page_furniture(fishery: list[Article]) -> None:
+    assert [(a.title, a.kicker, a.byline, a.headings, len(a.paragraphs)) for a in fishery] == [
+        (
+            "深海网箱养出“金鲳鱼”",
+            "福建省推动海洋渔业转型升级，拓宽渔民增收渠道",
+            "本报记者 林海峰",
+            ["从近海捕捞到深海养殖"],
+            6,
+        ),
+        ("海上渔排有了“新邻居”", "福建省宁德市", "新华社记者 吴明 何静", [], 2),
+    ]
+    assert [(c.kind, c.text) for c in fishery[0].captions] == [
+        ("caption", "右图：渔民在深海网箱投喂饲料。"),
+        ("credit", "本报记者 林海峰摄"),
+    ]
+
+
+def test_fishery_page_repairs(fishery: list[Article]) -> None:
+    report, short = fishery
+    assert [(p.flags, p.text[-12:]) for p in report.paragraphs[2:]] == [
+        (
+            (JOINED,),
+            "全县水产品产值突破百亿元",
+        ),  # a word cut by a column break; a short last line: only 。 lost
+        ((), "来已举办培训班30多期。"),
+        ((JOINED,), "活率也高了。”陈秀兰说。"),  # a caption and a credit between the halves of a word
+        ((JOINED,), "产品远销日本、韩国等地。"),  # the page's last lines put back after 提升产品品
+    ]
+    assert [(p.flags, p.text[-12:]) for p in short.paragraphs] == [
+        ((TRUNCATED,), "费、办事都可以在服务站完"),
+        ((), "去急需的药品和生活用品。"),
+    ]
+    assert "推广抗风浪深海网箱，全县深海养殖面积达到2.3万亩" in report.paragraphs[2].text
+    assert "一排排水池中，成千上万尾鱼苗游来游去。“鱼苗自己育" in report.paragraphs[4].text
+    assert "同时建立追溯体系，提升产品品质。全县已有3家企业" in report.paragraphs[5].text
+    assert report.paragraphs[2].heading == "从近海捕捞到深海养殖"
+
+
+def test_alley_page_furniture(alley: list[Article]) -> None:
+    assert [(a.title, a.title_derived, a.byline, a.column) for a in alley] == [
+        ("小巷里的大民生", False, None, "今日谈"),
+        ("社区里的“热心肠”", False, "本报记者 周敏", "身边的榜样"),
+    ]
+    assert [(c.kind, c.text) for c in alley[1].captions] == [
+        ("caption", "左上图：何丽萍在为社区老人测量血压。"),
+        ("credit", "本报记者 周敏摄"),
+    ]
+    assert all(not a.captions for a in alley[:1])
+
+
+def test_alley_page_repairs(alley: list[Article]) -> None:
+    commentary, profile = alley
+    assert [(p.flags, p.text) for p in commentary.paragraphs] == [
+        (
+            (JOINED,),
+            "老旧小区改造，改的是房子，暖的是人心。加装电梯、疏通管道、修补路面，一件件小事，连着千家万户的日子。",
+        ),
+        (
+            (JOINED,),
+            "办好这些小事，既要有热情，也要有办法。有的地方先问需于民，再定改造方案；有的地方建立长效机制，"
+            "让设施坏了有人修、修了有人管，让群众共享发展成果。各级干部要把群众的小事当作自己的大事，一件一件抓落实。",
+        ),
+    ]
+    assert [(p.flags, p.text[:12], p.text[-12:]) for p in profile.paragraphs] == [
+        ((), "武汉市江岸区的一条老巷子", "有事，大家第一个想到她。"),
+        ((JOINED,), "每天早上八点，何丽萍都会", "，记在随身带的小本子上。"),
+        ((), "前年冬天，一户老人家里的", "维修师傅，忙到凌晨才回家"),  # a short last line: only 。 lost
+        ((TRUNCATED,), "“她比我们的儿女还上心。", "伍已经发展到两百多名队员"),  # runs to the column's foot
+        ((), "如今，巷子里的路灯亮了，", "，邻里之间的走动也多了。"),
+    ]
+    assert "遇到行动不便的老人，她就帮着买菜" in profile.paragraphs[1].text
+
+
+@pytest.mark.parametrize(
+    ("last_lines", "flags"),
+    [
+        ("直接运到城里的批发市场", ()),  # stops short of the column's edge on a whole word: only 。 lost
+        ("直接运到城里的批发市场和", (TRUNCATED,)),  # a word that cannot end a sentence
+        ("直接运到城里的超", (TRUNCATED,)),  # not a whole word
+        (
+            "直接运到城里的批发市场,周边县城 的超市和农贸市场也都摆上了货架",
+            (TRUNCATED,),
+        ),  # to the column's edge
+    ],
+)
+def test_a_paragraph_that_only_lost_its_final_mark(last_lines: str, flags: tuple[str, ...]) -> None:
+    page = (
+        "果子进城\n\n今年春天,县里新修了一条通 村公路,沿线十多个村的果子可以 "
+        + last_lines
+        + "\n\n今年秋天,村里还建起了冷库, 果子可以错峰上市,价格也卖得更好 了。\n"
+    )
+    (art,) = parse_page(page)
+    assert [p.flags for p in art.paragraphs] == [flags, ()]
+    assert art.paragraphs[0].text.endswith(clean_text(last_lines))
 
 
 def test_plain_article_text_is_one_article() -> None:

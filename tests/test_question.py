@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import QuestionType, asks_position, classify, fold_chars, measure_word
+from index.question import QuestionType, asks_position, classify, fold_chars, measure_word, wh_split
 
 Q = QuestionType
 
@@ -72,3 +72,18 @@ def test_asks_position() -> None:
 def test_fold_chars_keeps_length() -> None:
     assert fold_chars("劍河縣ＡＢＣ１２") == "剑河县abc12"
     assert len(fold_chars("於是乎，後來")) == 6
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("石灰窑以什么为燃料?", ("石灰窑以", "为燃料")),
+        ("新区毗邻哪一公园", ("新区毗邻", "公园")),
+        ("什么是梯田", ("", "是梯田")),
+        ("山楂又叫什么？", ("山楂又叫", "")),
+        ("新馆的展厅怎么样", None),
+        ("剑河县的中药材配方颗粒生产线", None),
+    ],
+)
+def test_wh_split(question: str, expected: tuple[str, str] | None) -> None:
+    assert wh_split(question) == expected

@@ -1,0 +1,292 @@
+"""Candidate answer spans by type: quantities with units, dates, people, places, organisations, titles.
+
+``candidates(qtype, folded)`` lists every span of ``folded`` (a ``fold_chars`` copy of the passage) that could
+answer a question of type ``qtype``, each with a prior; ``extract`` in ``index.answer`` scores them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from index.question import QuestionType
+
+__all__ = ["ORG_ENDS", "PLACE_ENDS", "TITLE", "TITLES", "Candidate", "alternation", "candidates", "tagged"]
+
+_lock = threading.Lock()
+_pos: Any = None
+
+
+def word_list(name: str) -> list[str]:
+    """Read a word list from ``index/data`` (one a line, ``#`` comments), longest first, no duplicates."""
+    lines = (resources.files("index") / "data" / name).read_text(encoding="utf-8").splitlines()
+    words = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def alternation(words: Sequence[str]) -> str:
+    """Return a regex alternation of ``words`` (escaped, in the order given)."""
+    return "|".join(re.escape(w) for w in words)
+
+
+UNITS = word_list("answer_units.txt")
+TITLES = word_list("answer_titles.txt")
+ORG_ENDS = tuple(word_list("answer_org_suffixes.txt"))
+PLACE_ENDS = tuple(word_list("answer_place_suffixes.txt"))
+
+_CN = "零〇一二两三四五六七八九十百千万亿"
+_NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?(?:\s?[十百千万亿]+)?|[零〇一二两三四五六七八九十][{_CN}]*)"
+_APPROX = "近|约|逾|超过|将近|大约|不到|不足|接近"
+_QUANTITY = re.compile(
+    rf"(?:{_APPROX})?(?P<num>{_NUM})(?:\s?[余多来])?(?:\s?(?:至|到|~|-|—|－)\s?{_NUM}(?:[余多])?)?"
+    rf"\s?(?P<unit>{alternation(UNITS)})?(?:[余多])?|百分之[{_CN}点\d.]+|第[{_CN}\d]+(?:名|届|位|次|代|个)"
+)
+_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+_MONTH = rf"(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月(?:份)?(?:{_DAY})?(?:[上中下]旬)?"
+_YEAR = r"(?:公元前?)?(?:\d{1,4}|[〇零一二三四五六七八九]{2,4})年(?:代)?"
+_DATE_ONE = (
+    rf"(?:{_YEAR}(?:{_MONTH})?|(?:去年|今年|前年|明年|当年|同年|上年)(?:{_MONTH})?|{_MONTH}|"
+    rf"(?:上世纪|\d{{1,2}}世纪|[一二]?十?[一二三四五六七八九]?世纪)(?:\d{{2}}年代)?)(?:初|末|底|中叶|中期|初期|末期|左右|前后)?"
+)
+_DATE = re.compile(rf"{_DATE_ONE}(?:\s?(?:至|到|~|-|—|－)\s?{_DATE_ONE})?")
+TITLE = re.compile(rf"(?:常务副|副)?(?:{alternation(TITLES)})")
+_SAYS = "说|表示|介绍|指出|认为|称|告诉|坦言|回忆|强调|透露"
+_NAME_AFTER_TITLE = re.compile(
+    rf"(?:{alternation(TITLES)})\s?([\u4e00-\u9fff]{{2,3}}?)(?={_SAYS}|[,，。、;；\s]|和|与|等|$)"
+)
+_LOCATED = re.compile(
+    r"(?:位于|坐落于|地处|出生于|生于|分布于|分布在|发源于|栖息于|总部设于|总部位于)([^,，。;；:：()（）]{2,20}?)(?=[,，。;；(（]|的|$)"
+)
+_FOREIGN_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}(?:[·・•][\u4e00-\u9fff]{1,8})+")
+_PERSON_TAGS = ("nr", "nrfg", "nrt")
+_JOIN_TAGS = frozenset({"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "f", "l"})
+_EXTEND_TAGS: dict[QuestionType, frozenset[str]] = {
+    QuestionType.ORG: _JOIN_TAGS,
+    QuestionType.PLACE: frozenset({"ns", "nz", "j", "f"}),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    prior: float
+
+
+def _tagger() -> Any:
+    """Return this process's jieba POS tagger (own ``jieba.Tokenizer``, created once)."""
+    global _pos
+    with _lock:
+        if _pos is None:
+            import jieba
+            import jieba.posseg
+
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _pos = jieba.posseg.POSTokenizer(tokenizer)
+        return _pos
+
+
+@lru_cache(maxsize=64)
+def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
+    """Return ``(start, end, tag)`` of each jieba word of ``folded``."""
+    out, pos = [], 0
+    for pair in _tagger().cut(folded):
+        out.append((pos, pos + len(pair.word), pair.flag))
+        pos += len(pair.word)
+    return tuple(out)
+
+
+def _extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags: frozenset[str]) -> int:
+    """Return where a name ending with word ``k`` starts: extend over preceding name-like words."""
+    start = words[k][0]
+    j = k - 1
+    while j >= 0 and words[k][1] - words[j][0] <= 16 and not folded[words[j][0]].isspace():
+        if words[j][2] not in tags and not (words[j][2] == "m" and folded[words[j][0]] == "第"):
+            break
+        start = words[j][0]
+        j -= 1
+    return start
+
+
+def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
+    """Candidates for people, places and organisations from jieba POS tags and name endings."""
+    words = tagged(folded)
+    out: list[Candidate] = []
+    for k, (s, e, tag) in enumerate(words):
+        word = folded[s:e]
+        if qtype is QuestionType.PERSON and tag in _PERSON_TAGS and len(word) >= 2:
+            out.append(Candidate(s, e, 1.0))
+        elif qtype is QuestionType.PLACE and (tag == "ns" or (word.endswith(PLACE_ENDS) and tag != "v")):
+            start = _extend_left(folded, words, k, _EXTEND_TAGS[qtype])
+            if e - start >= 2:
+                out.append(Candidate(start, e, 1.0 if tag == "ns" else 0.7))
+        elif qtype is QuestionType.ORG and (tag == "nt" or word.endswith(ORG_ENDS)):
+            start = _extend_left(folded, words, k, _EXTEND_TAGS[qtype])
+            if e - start > len(word) or (len(word) >= 4 and tag in ("nt", "nz", "n")):
+                out.append(Candidate(start, e, 1.0 if tag == "nt" else 0.8))
+    if qtype is QuestionType.PLACE:
+        for m in _LOCATED.finditer(folded):
+            out.append(Candidate(m.start(1), m.end(1), 1.2))
+    if qtype is QuestionType.PERSON:
+        for m in _FOREIGN_NAME.finditer(folded):
+            out.append(Candidate(m.start(), m.end(), 1.2))
+        for m in _NAME_AFTER_TITLE.finditer(folded):
+            out.append(Candidate(m.start(1), m.end(1), 1.5))
+        for m in re.finditer(rf"([\u4e00-\u9fff]{{2,3}}?)(?:{_SAYS})", folded):
+            tags = {t for s, e, t in words if s < m.end(1) and e > m.start(1)}
+            if tags & set(_PERSON_TAGS):
+                out.append(Candidate(m.start(1), m.end(1), 1.3))
+    return out
+
+
+def _quantities(folded: str) -> list[Candidate]:
+    out = []
+    for m in _QUANTITY.finditer(folded):
+        num, unit = m.group("num"), m.group("unit")
+        after = folded[m.end() : m.end() + 2]
+        if num is None:  # 百分之… or 第…名
+            out.append(Candidate(m.start(), m.end(), 0.8))
+            continue
+        if unit is None and not num[0].isdigit():
+            continue
+        if (unit == "年" and (len(num) == 4 or after[:1] in ("代", "月"))) or after[:1] in ("月", "日"):
+            continue  # a date, not a quantity
+        if not num[0].isdigit() and unit in ("分", "度", "号", "部", "门", "头"):
+            continue  # 十分, 一度, 一部分…
+        prior = 1.0 if num[0].isdigit() else 0.3 if num in ("一", "两") else 0.7
+        out.append(Candidate(m.start(), m.end(), prior if unit else prior - 0.4))
+    return out
+
+
+def candidates(qtype: QuestionType | None, folded: str) -> list[Candidate]:
+    """Return every candidate answer of type ``qtype`` in ``folded`` (no filtering, no scoring)."""
+    if qtype is QuestionType.QUANTITY:
+        return _quantities(folded)
+    if qtype is QuestionType.DATE:
+        return [
+            Candidate(
+                m.start(), m.end(), 1.0 if re.search(r"\d{3,4}年|月|世纪|年代|去年|今年", m.group()) else 0.2
+            )
+            for m in _DATE.finditer(folded)
+        ]
+    if qtype is QuestionType.TITLE:
+        return [Candidate(m.start(), m.end(), 1.0) for m in TITLE.finditer(folded)]
+    if qtype in (QuestionType.PERSON, QuestionType.PLACE, QuestionType.ORG):
+        return _named(folded, qtype)
+    return []
+
+
+_NAMES = (
+    "被称为|又称为|也称为|亦称为|简称为|通称为|又称|又名|又叫|也称|也叫|亦称|亦名|别称|别名|简称|俗称|俗名|统称|"
+    "通称|合称|称为|称作|叫做|名为|本名|原名|全称|学名|旧称|古称|号称|外号|绰号|昵称|尊称|意为|意思是|是指|意指"
+)
+_ASKS_NAME = re.compile(
+    r"叫什么|称为什么|称作什么|又称|又叫|又名|别名|别称|简称|俗称|俗名|本名|原名|全称|学名|旧称|古称|绰号|外号|昵称|"
+    r"尊称|名字|名称|称号|被称|叫做|意思|意为|是指|指什么|什么意思|定义"
+)
+_NAMED_AS = re.compile(rf"(?:{_NAMES})[为是作：:]?")
+_ASKS_WORK = re.compile(
+    r"哪[一]?(?:部|本|首|篇|张)|什么(?:电影|电视剧|剧集|小说|书|作品|歌曲?|专辑|节目|游戏|杂志|报纸|散文|诗)"
+)
+_WORK = re.compile(r"《[^《》]{1,18}》")
+_ASKS_REASON = re.compile(r"^为什么|为什么(?=[要会被没不能是在可让使有把将])|为何|因何|原因|何故")
+_REASON = re.compile(r"(?:因为|由于|为了|因)")
+_CLAUSE_END = re.compile(r"[,，。;；!！?？:：\n]")
+_LEAD = re.compile(r"\s*(?:[（(]\s*[）)])?[,，\s]*(?:是|为|作|叫做|叫|称为|称作|名为|即|：|:)?\s*")
+_LOOSE_END = re.compile(
+    r"(?:又|也|亦|被|还|主要|通常)?(?:叫做|叫|是|为|称为|称作|称|名为|以|由|被|在|于|从|对|向|用)?[了过着]?$"
+)
+_ANCHOR_CHARS = 8  # the longest question ending tried as an anchor
+_WEAK_ANCHORS = frozenset("是为于以在到叫称有由被从对向与和给")  # one-character anchors worth trying
+_FUNCTION_CHARS = frozenset("为是在于以被由对和与从把将了着过的地得也都就还而且")
+
+
+def _phrase_end(folded: str, start: int, after: str) -> int:
+    """Where the phrase from ``start`` ends: at the question's following words, or the clause end."""
+    clause = _CLAUSE_END.search(folded, start)
+    end = clause.start() if clause else len(folded)
+    head = after.split("的")[0]  # 什么属性的宝可梦: the asked-for category 属性 belongs to the answer
+    keep_head = bool(head) and len(head) <= 4 and head[0] not in _FUNCTION_CHARS
+    for k in range(min(len(after), _ANCHOR_CHARS), 0, -1):
+        if k == 1 and len(after) > 1:
+            break
+        stop = folded.find(after[:k], start, end)
+        if stop > start:
+            if not keep_head or k < len(head):
+                return stop
+            tail = folded[stop + len(head) : end]
+            return end if tail and not tail.startswith(("的", "之")) else stop + len(head)
+    tail_noun = after.split("的", 1)[1] if "的" in after else ""
+    if len(tail_noun) >= 2:  # 饰演了哪个年龄段的武则天 → …14至82岁的武则天
+        stop = folded.find(tail_noun, start, end)
+        if stop > start:
+            return stop - 1 if folded[stop - 1] == "的" else stop
+    stops = [folded.find(after[i : i + 2], start, end) for i in range(len(after) - 1)]
+    return min((s for s in stops if s > start), default=end)  # 哪两个公司合作开发 → 光荣和ω-force|开发
+
+
+def _phrase(folded: str, start: int, after: str) -> tuple[int, int] | None:
+    """The phrase starting at ``start`` (after a copula), capped at 20 characters."""
+    lead = _LEAD.match(folded, start)
+    start = lead.end() if lead else start
+    end = min(_phrase_end(folded, start, after), start + 20)
+    while end > start and folded[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _anchored(folded: str, before: str, after: str, prior: float) -> list[Candidate]:
+    """Phrases after the longest ending of ``before`` found in ``folded``."""
+    out: list[Candidate] = []
+    for k in range(min(len(before), _ANCHOR_CHARS), 0, -1):
+        anchor = before[-k:]
+        if k == 1 and anchor not in _WEAK_ANCHORS:
+            break
+        found = [m.end() for m in re.finditer(re.escape(anchor), folded)]
+        for end in found:
+            span = _phrase(folded, end, after)
+            if span:
+                out.append(Candidate(span[0], span[1], prior + 0.15 * min(k, 6)))
+        if found:
+            break
+    return out
+
+
+def phrases(folded: str, before: str, after: str, question: str) -> list[Candidate]:
+    """Candidates for a question with no typed answer, by aligning the question with the passage.
+
+    The passage words that stand where the question has its question word: after the longest ending of
+    the words before it (``气炉以什么为燃料`` → after ``以``), up to the words after it (``为燃料``) or the
+    clause end. Naming questions (``又叫什么``, ``俗名是什么``) also take the phrase after 又称, 简称, 俗名…;
+    questions about a book or film take titles in 《》; why-questions the phrase after 因为, 由于.
+    """
+    out: list[Candidate] = []
+    if _ASKS_NAME.search(question):
+        out += [
+            Candidate(*s, 1.2) for m in _NAMED_AS.finditer(folded) if (s := _phrase(folded, m.end(), after))
+        ]
+    if _ASKS_WORK.search(question):
+        out += [Candidate(m.start(), m.end(), 1.0) for m in _WORK.finditer(folded)]
+    if _ASKS_REASON.search(question):
+        return out + [
+            Candidate(*s, 0.8) for m in _REASON.finditer(folded) if (s := _phrase(folded, m.end(), ""))
+        ]
+    if not before and after.startswith("是"):  # 什么是窃听 → 窃听是…
+        before = after[1:] + "是"
+    out += _anchored(folded, before, after, 0.4)
+    loose = _LOOSE_END.sub("", before)
+    if loose != before and len(loose) >= 2:  # 中国唐朝以什么制度 → 中国唐朝时则采取“虚衔”制度
+        out += _anchored(folded, loose, after, 0.2)
+    best: dict[tuple[int, int], Candidate] = {}
+    for cand in out:  # one candidate a span, with its best prior
+        if (cand.start, cand.end) not in best or best[(cand.start, cand.end)].prior < cand.prior:
+            best[(cand.start, cand.end)] = cand
+    return list(best.values())

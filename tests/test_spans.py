@@ -1,0 +1,55 @@
+"""Candidate spans: typed candidates and question-aligned phrases, with literal inputs and exact spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.question import QuestionType, fold_chars, wh_split
+from index.spans import candidates, phrases
+
+
+def _phrases(question: str, text: str) -> list[str]:
+    split = wh_split(question)
+    assert split is not None
+    folded = fold_chars(text)
+    return [text[c.start : c.end] for c in phrases(folded, split[0], split[1], fold_chars(question))]
+
+
+def test_quantity_candidates_keep_enumeration_items_apart() -> None:
+    text = "全市开展乡镇层面观摩640场、县级层面观摩48场。"
+    found = [text[c.start : c.end] for c in candidates(QuestionType.QUANTITY, fold_chars(text))]
+    assert found == ["640场", "48场"]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        ("石灰窑以什么为燃料", "石灰窑多建在山脚,以煤炭或木柴为燃料,烧制生石灰。", "煤炭或木柴"),
+        ("新区毗邻哪一公园", "新区地处城市北部,毗邻森林湿地公园,交通便利。", "森林湿地公园"),
+        ("这座桥是由哪两家公司合作建造的", "这座桥是由中铁和港航合作建造的跨江大桥。", "中铁和港航"),
+        ("这种鸟常被误为什么科的鸟", "这种鸟常被误为鹰科的鸟,其实属于隼科。", "鹰科"),
+        ("他演出了哪些话剧", "他演出了《茶馆》、《雷雨》等话剧,深受观众喜爱。", "《茶馆》、《雷雨》等话剧"),
+    ],
+)
+def test_phrase_stands_where_the_question_word_stands(question: str, text: str, expected: str) -> None:
+    assert expected in _phrases(question, text)
+
+
+def test_naming_question_takes_the_phrase_after_a_naming_word() -> None:
+    text = "山楂(),又称山里红、红果,是蔷薇科的落叶乔木。"
+    assert _phrases("山楂又叫什么", text)[0] == "山里红、红果"
+
+
+def test_work_question_takes_titles_in_book_marks() -> None:
+    text = "她曾在电视剧《山海情》中饰演水花一角。"
+    assert "《山海情》" in _phrases("她出演过哪部电视剧", text)
+
+
+def test_reason_question_takes_the_phrase_after_because() -> None:
+    text = "因为连日暴雨,比赛被迫推迟。"
+    assert _phrases("为什么比赛推迟了", text) == ["连日暴雨"]
+
+
+def test_phrase_is_capped_at_twenty_characters() -> None:
+    text = "该馆的宗旨是收集保存整理研究展示本地区自古以来的民间手工艺品与传统生活用具,服务公众。"
+    assert _phrases("该馆的宗旨是什么", text) == ["收集保存整理研究展示本地区自古以来的民间"]
