@@ -1,11 +1,11 @@
 """Measure answer extraction on a squad-style file, given the gold context (no retrieval).
 
 Usage:
-    .venv/bin/python bench/answer_quality.py [FILE.json] [--limit N] [--misses TYPE] [--json]
+    .venv/bin/python bench/answer_quality.py [FILE.json] [--limit N] [--misses TYPE] [--json] [--no-question]
 
 Default FILE is ../shared/data/cmrc2018/squad-style-data_cmrc2018_dev.json. For every question it types the
-question, picks the evidence sentence of the gold context (``best_sentence``) and extracts the typed span
-(``extract``), then prints, per question type: how often the sentence contains a gold answer (quote@1 given
+question, picks the evidence sentence of the gold context (``best_sentence``, given the question itself
+unless --no-question) and extracts the typed span (``extract``), then prints, per question type: how often the sentence contains a gold answer (quote@1 given
 the right passage), how often a span is returned, and how often it matches a gold answer (the span
 contains it, or lies inside it covering at least half of it) — over all questions and over answered ones.
 Query tokens come from jieba's search mode minus a small stopword list (a stand-in for the real tokenizer),
@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--misses", default="", help="print wrong spans of this question type")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-question", action="store_true", help="choose sentences by query tokens only")
     parser.add_argument("--segmenter", action="store_true", help="query tokens from index.tokenize.Segmenter")
     args = parser.parse_args(argv)
     if not args.file.exists():
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for context, question, golds in items:
         qtype = classify(question)
         tokens = query_tokens(question)
-        sentence = best_sentence(context, tokens, qtype)
+        sentence = best_sentence(context, tokens, qtype, question=None if args.no_question else question)
         span = extract(question, qtype, context, sentence, tokens)
         quote = context[sentence[0] : sentence[1]]
         for key in (qtype.value, "all"):

@@ -18,7 +18,7 @@ from index.rerank import Query
 __all__ = ["MIN_COVERAGE", "Relevance", "passage_haystack", "relevance"]
 
 #: Least weighted share of the question's words the best passage and its header must contain.
-MIN_COVERAGE = 0.45
+MIN_COVERAGE = 0.55
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def passage_haystack(passage: Passage) -> str:
     """The folded text a question may match: the passage and its article's header fields."""
     a = passage.article
     parts = [a.title, a.kicker, a.subtitle, a.byline, a.column, passage.heading, passage.text]
-    return fold(" ".join(p for p in parts if p))
+    return fold(" | ".join(p for p in parts if p))  # the bar keeps words from running across fields
 
 
 def relevance(query: Query, passage: Passage) -> Relevance:

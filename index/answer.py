@@ -16,9 +16,21 @@ import math
 import re
 from collections.abc import Sequence
 
-from index.question import QuestionType, fold_chars, measure_word, wh_split
+from index.question import QuestionType, described, fold_chars, measure_word, wh_split
 from index.sentences import split_sentences
-from index.spans import ORG_ENDS, PLACE_ENDS, TITLE, TITLES, Candidate, alternation, candidates, phrases
+from index.spans import (
+    ORG_ENDS,
+    PLACE_ENDS,
+    TITLE,
+    TITLES,
+    Candidate,
+    alternation,
+    candidates,
+    descriptions,
+    inside,
+    names_person,
+    phrases,
+)
 
 __all__ = ["answer_text", "best_sentence", "extract"]
 
@@ -29,6 +41,12 @@ TOPIC_CHARS = 12
 TOPIC_WEIGHT = 0.2
 PAIR_PENALTY = 0.25
 TYPED_BONUS = 0.3
+SHARED_WEIGHT = 0.2  # rare question bigrams in the sentence
+RUN_WEIGHT = 0.5  # longest runs shared with the words around the question word
+ANSWER_WEIGHT = 0.2  # a candidate answer in the sentence
+LEAD_WEIGHT = 0.2  # the opening sentence, when the question's subject is the passage's topic
+RUN_CHARS = 6
+ANCHORED_PRIOR = 0.55  # phrases() found after an anchor from the question
 
 
 _CLAUSE_MARKS = frozenset("，,、;；。!！?？:：")  # 、 too: each item of an enumeration is its own clause
@@ -77,10 +95,65 @@ def _coverage(
     return sum(w for t, w in weights.items() if any(s <= a and b <= e for a, b in occ[t]))
 
 
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if text[i].isalnum() and text[i + 1].isalnum()}
+
+
+def _longest_common(a: str, b: str) -> int:
+    """Length of the longest substring of ``a`` (the question side, short) found in ``b``."""
+    best = 0
+    for i in range(len(a)):
+        k = best + 1
+        while i + k <= len(a) and a[i : i + k] in b:
+            best, k = k, k + 1
+    return best
+
+
+def _alignment(
+    question: str, folded: str, spans: Sequence[tuple[int, int]], typed: list[Candidate]
+) -> list[float]:
+    """How well each sentence aligns with ``question`` (0…1): the rare question bigrams it shares, the longest
+    runs it shares with the words just before and just after the question word, and a candidate answer in it.
+    """
+    q = _compact(fold_chars(question))
+    split = wh_split(question)
+    before, after = split if split is not None else (q, "")
+    grams = _bigrams(before) | _bigrams(after)
+    if split is not None:  # 气炉以什么为燃料: the phrase after 以, up to 为燃料, is a candidate answer
+        typed = typed + [c for c in phrases(folded, before, after, q) if c.prior >= ANCHORED_PRIOR]
+    sentences = [_compact(folded[s:e]) for s, e in spans]
+    idf = {g: math.log(1.0 + len(spans) / df) for g in grams if (df := sum(g in s for s in sentences))}
+    total = sum(idf.values()) or 1.0
+    scores = []
+    for (s, e), sentence in zip(spans, sentences, strict=True):
+        shared = sum(w for g, w in idf.items() if g in sentence) / total
+        runs = _longest_common(before[-RUN_CHARS:], sentence) + _longest_common(after[:RUN_CHARS], sentence)
+        has = any(s <= c.start and c.end <= e for c in typed)
+        scores.append(SHARED_WEIGHT * shared + RUN_WEIGHT * runs / (2 * RUN_CHARS) + ANSWER_WEIGHT * has)
+    return scores
+
+
+def _typed(question: str | None, qtype: QuestionType | None, folded: str) -> list[Candidate]:
+    """Candidate answers: what the passage says a person is, for ``褚靖是谁``; else the typed spans."""
+    subject = described(question) if question is not None else None
+    if subject is not None and names_person(subject):
+        found = descriptions(folded, subject)
+        if found:
+            return found
+    return candidates(qtype, folded) if qtype is not None else []
+
+
 def best_sentence(
-    text: str, query_tokens: Sequence[str], qtype: QuestionType | None = None
+    text: str,
+    query_tokens: Sequence[str],
+    qtype: QuestionType | None = None,
+    *,
+    question: str | None = None,
 ) -> tuple[int, int]:
-    """Return the span of the sentence (or adjacent pair) of ``text`` that covers the query terms best."""
+    """Return the span of the sentence (or adjacent pair) of ``text`` that covers the query terms best.
+
+    With ``question``, sentences that align with the question's own wording score higher too.
+    """
     spans = split_sentences(text)
     if not spans:
         return (0, len(text))
@@ -88,13 +161,18 @@ def best_sentence(
     occ = _occurrences(folded, query_tokens)
     weights = _weights(occ, spans)
     total = sum(weights.values()) or 1.0
-    typed = candidates(qtype, folded) if qtype is not None else []
+    typed = _typed(question, qtype, folded)
+    align = [0.0] * len(spans) if question is None else _alignment(question, folded, spans, typed)
+    lead = question is not None and any(a < TOPIC_CHARS for places in occ.values() for a, _ in places)
     best, best_score = spans[0], -1.0
-    windows = [(s, 0.0) for s in spans] + [
-        ((a[0], b[1]), PAIR_PENALTY * total) for a, b in itertools.pairwise(spans)
+    windows = [(s, 0.0, a) for s, a in zip(spans, align, strict=True)] + [
+        ((a[0], b[1]), PAIR_PENALTY * total, max(x, y))
+        for (a, b), (x, y) in zip(itertools.pairwise(spans), itertools.pairwise(align), strict=True)
     ]
-    for window, penalty in windows:
-        score = _coverage(window, occ, weights) - penalty
+    for window, penalty, aligned in windows:
+        score = _coverage(window, occ, weights) - penalty + aligned * total
+        if lead and window[0] == spans[0][0]:
+            score += LEAD_WEIGHT * total
         if typed and any(window[0] <= c.start and c.end <= window[1] for c in typed):
             score += TYPED_BONUS * total
         score -= 0.001 * (window[1] - window[0]) / 100
@@ -163,14 +241,16 @@ def extract(
 ) -> tuple[int, int] | None:
     """Return the span in ``text`` of the typed answer to ``question``, or None when there is none."""
     folded = fold_chars(text)
-    found = candidates(qtype, folded)
-    split = wh_split(question) if qtype is QuestionType.OTHER else None
+    found = _typed(question, qtype, folded)
+    split = wh_split(question) if qtype is QuestionType.OTHER and not found else None
     if split is not None:
         found += phrases(folded, split[0], split[1], fold_chars(question))
     cands = [c for c in found if 0 < c.end - c.start <= MAX_ANSWER_CHARS]
+    q = _compact(fold_chars(question))
+    if qtype in (QuestionType.PLACE, QuestionType.ORG) and not _KIND.search(q):
+        cands = [c for c in cands if not any(inside(c, o) for o in cands)]  # 美国 inside 美国得克萨斯州
     if not cands:
         return None
-    q = _compact(fold_chars(question))
     q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
     occ = _occurrences(folded, query_tokens)
     weights = _weights(occ, split_sentences(text) or [(0, len(text))])
@@ -181,8 +261,8 @@ def extract(
         numbers = re.findall(r"\d+(?:\.\d+)?", value)
         if value in q or (numbers and all(n in q_numbers for n in numbers)):
             continue
-        inside = sentence[0] <= cand.start and cand.end <= sentence[1]
-        score = cand.prior + (2.0 if inside else 0.0) + 1.5 * _proximity(cand, occ, weights, marks)
+        in_sentence = sentence[0] <= cand.start and cand.end <= sentence[1]
+        score = cand.prior + (2.0 if in_sentence else 0.0) + 1.5 * _proximity(cand, occ, weights, marks)
         score += _type_bonus(q, qtype, value, folded, cand.end)
         if best is None or score > best[0]:
             best = (score, cand.start, cand.end)

@@ -65,6 +65,8 @@ _GENERIC_PLACES = set(
 )
 _ORG_ENDINGS = tuple(ORG_SUFFIXES)
 _TITLE_ENDINGS = tuple(TITLES)
+#: The characters a mined place or organisation can end with.
+_CAN_NAME = re.compile(f"[{re.escape(PLACE_SUFFIXES + ''.join({s[-1] for s in ORG_SUFFIXES}))}]")
 _PIECES = re.compile(r"[\u4e00-\u9fff\w.%]+")
 _PROPER_TAGS = {"ns", "nr", "nz", "nt", "nrt", "nrfg"}
 _COMMON_TAGS = {"v", "vn", "d", "p", "c", "u", "r", "m", "q", "f", "a", "ad", "t"}
@@ -165,7 +167,8 @@ def mine_words(texts: Iterable[str], segmenter: Segmenter | None = None) -> list
         for name in _people(folded):
             found[name] = None
         for piece in _PIECES.findall(folded):
-            _mine_piece(seg.words(piece), stop, found)
+            if _CAN_NAME.search(piece):  # no place or organisation can end in a piece without one
+                _mine_piece(seg.words(piece), stop, found)
     return list(found)
 
 

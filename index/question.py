@@ -13,7 +13,15 @@ from enum import StrEnum
 
 import opencc
 
-__all__ = ["QuestionType", "asks_position", "classify", "fold_chars", "measure_word", "wh_split"]
+__all__ = [
+    "QuestionType",
+    "asks_position",
+    "classify",
+    "described",
+    "fold_chars",
+    "measure_word",
+    "wh_split",
+]
 
 _converter: opencc.OpenCC | None = None
 _lock = threading.Lock()
@@ -167,3 +175,19 @@ def wh_split(question: str) -> tuple[str, str] | None:
     if match is None or (match.group() in ("怎样", "怎么样", "如何") and match.end() == len(q)):
         return None  # 新馆的展厅怎么样: asks for an opinion, not a phrase
     return q[: match.start()], q[match.end() :]
+
+
+_DESCRIBE = re.compile(
+    r"^(?P<subject>[^的谁]{2,12}?)(?:(?:是|为)(?:谁|什么人|何人|哪位|何许人也?)|的?(?:职业|身份)(?:是什么|是啥|为何)?|"
+    r"(?:是|从事)(?:什么|何种|哪种)(?:职业|身份|工作)|是(?:做|干)什么的)$"
+)
+
+
+def described(question: str) -> str | None:
+    """Return whom a who-is question asks about: ``褚靖是谁`` → ``褚靖``, ``邹游的职业是什么`` → ``邹游``.
+
+    The subject comes back folded; it may be a post rather than a name (``罗甸县委书记是谁``): callers decide.
+    """
+    q = _TRAILING.sub("", "".join(fold_chars(question).split()))
+    match = _DESCRIBE.match(q)
+    return None if match is None else match.group("subject")

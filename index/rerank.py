@@ -15,6 +15,7 @@ Usage::
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ DEPTH = 20
 SENTENCE_WEIGHT = 0.8
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
+_SENTENCE_START = re.compile(r"(?:^|(?<=[。!?;\n]))(?=.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,38 @@ def match(word: str, text: str) -> float:
     """1 when ``word`` occurs in ``text``; for a longer Chinese word, the share of its bigrams that do."""
     if word in text:
         return 1.0
+    needles = _needles(word, 1.0)
+    return sum(w for needle, w in needles if needle in text) if len(needles) > 1 else 0.0
+
+
+def _needles(word: str, weight: float) -> list[tuple[str, float]]:
+    """What :func:`match` looks for: the word itself, or a longer Chinese word's bigrams sharing its weight."""
     if len(word) < 3 or not _CJK.search(word):
-        return 0.0
+        return [(word, weight)]
     pairs = [word[i : i + 2] for i in range(len(word) - 1)]
-    return sum(p in text for p in pairs) / len(pairs)
+    return [(pair, weight / len(pairs)) for pair in pairs]
 
 
 def sentence_coverage(query: Query, text: str) -> float:
     """The best coverage of the question by one sentence of folded ``text``, or by two adjacent ones."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
-    best = 0.0
-    for i, sentence in enumerate(sentences):
-        best = max(best, query.coverage(sentence + "".join(sentences[i + 1 : i + 2])))
-        if best >= 1.0:
-            break
-    return best
+    total = sum(query.weights.values())
+    if total <= 0 or not text:
+        return 0.0
+    starts = [m.start() for m in _SENTENCE_START.finditer(text)]
+    found = [0.0] * len(starts)  # window i: sentence i and the next one
+    for word, weight in query.weights.items():
+        for needle, w in _needles(word, weight):
+            windows: set[int] = set()
+            at = text.find(needle)
+            while at >= 0:
+                first = bisect.bisect_right(starts, at) - 1
+                last = bisect.bisect_right(starts, at + len(needle) - 1) - 1
+                windows.update((first - 1, first) if first == last else (first,) if last == first + 1 else ())
+                at = text.find(needle, at + 1)
+            for i in windows:
+                if i >= 0:
+                    found[i] += w
+    return min(1.0, max(found) / total)
 
 
 def rerank(

@@ -17,7 +17,19 @@ from typing import Any
 
 from index.question import QuestionType
 
-__all__ = ["ORG_ENDS", "PLACE_ENDS", "TITLE", "TITLES", "Candidate", "alternation", "candidates", "tagged"]
+__all__ = [
+    "ORG_ENDS",
+    "PLACE_ENDS",
+    "TITLE",
+    "TITLES",
+    "Candidate",
+    "alternation",
+    "candidates",
+    "descriptions",
+    "inside",
+    "names_person",
+    "tagged",
+]
 
 _lock = threading.Lock()
 _pos: Any = None
@@ -116,6 +128,24 @@ def _extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tag
     return start
 
 
+_FOREIGN_TAGS = frozenset({*_PERSON_TAGS, "ns", "nz", "j", "eng"})
+
+
+def _foreign_name(words: Sequence[tuple[int, int, str]], start: int, end: int) -> Candidate:
+    """Trim a ``…·…`` match to the name around its dots: the words next to the outer dots, and name-like words
+    beyond them (``即将离任的布兰科·茨尔文科夫斯基总统`` → ``布兰科·茨尔文科夫斯基``)."""
+    inside = [w for w in words if w[0] < end and w[1] > start]
+    dots = [k for k, w in enumerate(inside) if w[2] == "x" and w[1] - w[0] == 1]
+    if not dots:
+        return Candidate(start, end, 1.2)
+    first, last = max(dots[0] - 1, 0), min(dots[-1] + 1, len(inside) - 1)
+    while first > 0 and inside[first - 1][2] in _FOREIGN_TAGS:
+        first -= 1
+    while last + 1 < len(inside) and inside[last + 1][2] in _FOREIGN_TAGS:
+        last += 1
+    return Candidate(max(start, inside[first][0]), min(end, inside[last][1]), 1.2)
+
+
 def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
     """Candidates for people, places and organisations from jieba POS tags and name endings."""
     words = tagged(folded)
@@ -137,13 +167,70 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
             out.append(Candidate(m.start(1), m.end(1), 1.2))
     if qtype is QuestionType.PERSON:
         for m in _FOREIGN_NAME.finditer(folded):
-            out.append(Candidate(m.start(), m.end(), 1.2))
+            out.append(_foreign_name(words, m.start(), m.end()))
         for m in _NAME_AFTER_TITLE.finditer(folded):
             out.append(Candidate(m.start(1), m.end(1), 1.5))
         for m in re.finditer(rf"([\u4e00-\u9fff]{{2,3}}?)(?:{_SAYS})", folded):
             tags = {t for s, e, t in words if s < m.end(1) and e > m.start(1)}
             if tags & set(_PERSON_TAGS):
                 out.append(Candidate(m.start(1), m.end(1), 1.3))
+    return out
+
+
+_DESC_TAGS = _JOIN_TAGS | {"zg", "ng"}
+_TITLE_ENDS = re.compile(rf"(?:{alternation(TITLES)})\s?$")
+_COPULA = re.compile(r"\s?(?:[（(][^（）()]{0,40}[）)])?\s?(?:是|系|现任|担任|出任)\s?(?:一名|一位|一个)?")
+_APPOSITION = re.compile(r"\s?(?:[（(][^（）()]{0,40}[）)])?\s?[,，]\s?")
+_NOT_NAME_TAGS = frozenset({"n", "v", "vn", "r"})
+DESCRIPTION_CHARS = 20
+
+
+def names_person(subject: str) -> bool:
+    """True when ``subject`` (folded) looks like a person's name, not a post (``褚靖``, not ``罗甸县委书记``)."""
+    if _TITLE_ENDS.search(subject):
+        return False
+    words = tagged(subject)
+    return "·" in subject or any(t in _PERSON_TAGS for _, _, t in words) or words[-1][2] not in _NOT_NAME_TAGS
+
+
+def _title_start(folded: str, words: Sequence[tuple[int, int, str]], title: int, end: int) -> int:
+    """Where the title phrase ending at ``end`` starts: back over name-like words, capped at 20 characters;
+    an enumeration of posts too long to keep whole keeps its last item (``…主任、泌尿外科主任医师``)."""
+    start, capped = title, False
+    for s, e, tag in reversed([w for w in words if w[1] <= end and w[0] < title]):
+        if e < start or folded[s:e].isspace():
+            break
+        if end - s > DESCRIPTION_CHARS:
+            capped = True
+            break
+        if tag not in _DESC_TAGS and folded[s:e] != "、":
+            break
+        start = s
+    cut = folded.find("、", start, title)
+    if capped and cut >= 0:
+        start = cut + 1
+    return start + 1 if folded[start] == "、" else start
+
+
+def descriptions(folded: str, name: str) -> list[Candidate]:
+    """Phrases that say who ``name`` is: the title before it (``罗甸县委书记梁玉林`` → ``罗甸县委书记``), the phrase
+    after ``name是/担任`` or, at the start of a passage, after ``name，`` — each up to the clause end, ≤ 20 chars.
+    """
+    words = tagged(folded)
+    out: list[Candidate] = []
+    for m in re.finditer(r"\s?".join(map(re.escape, name)), folded):
+        title = _TITLE_ENDS.search(folded, max(0, m.start() - 12), m.start())
+        if title:
+            start = _title_start(folded, words, title.start(), m.start())
+            out.append(Candidate(start, len(folded[: m.start()].rstrip()), 1.5))
+        after = _COPULA.match(folded, m.end()) or (
+            _APPOSITION.match(folded, m.end()) if m.start() == 0 else None
+        )
+        if after:
+            clause = _CLAUSE_END.search(folded, after.end())
+            end = min(clause.start() if clause else len(folded), after.end() + DESCRIPTION_CHARS)
+            if end - after.end() >= 2:
+                out.append(Candidate(after.end(), end, 1.2 if after.re is _COPULA else 1.0))
     return out
 
 
@@ -166,6 +253,12 @@ def _quantities(folded: str) -> list[Candidate]:
     return out
 
 
+def inside(inner: Candidate, outer: Candidate) -> bool:
+    """True when ``outer`` is longer than ``inner`` and covers it."""
+    longer = outer.end - outer.start > inner.end - inner.start
+    return longer and outer.start <= inner.start and inner.end <= outer.end
+
+
 def candidates(qtype: QuestionType | None, folded: str) -> list[Candidate]:
     """Return every candidate answer of type ``qtype`` in ``folded`` (no filtering, no scoring)."""
     if qtype is QuestionType.QUANTITY:
@@ -177,9 +270,19 @@ def candidates(qtype: QuestionType | None, folded: str) -> list[Candidate]:
             )
             for m in _DATE.finditer(folded)
         ]
-    if qtype is QuestionType.TITLE:
-        return [Candidate(m.start(), m.end(), 1.0) for m in TITLE.finditer(folded)]
-    if qtype in (QuestionType.PERSON, QuestionType.PLACE, QuestionType.ORG):
+    if qtype is QuestionType.TITLE:  # 院长, and the post it belongs to: 正安县人民医院院长
+        words = tagged(folded)
+        posts = [
+            (_title_start(folded, words, m.start(), m.end()), m.start(), m.end())
+            for m in TITLE.finditer(folded)
+        ]
+        return [Candidate(s, e, 1.0) for _, s, e in posts] + [
+            Candidate(p, e, 1.1) for p, s, e in posts if p < s
+        ]
+    if qtype is QuestionType.PERSON:  # 布兰科 inside 布兰科·茨尔文科夫斯基 is not a candidate of its own
+        named = _named(folded, qtype)
+        return [c for c in named if not any(inside(c, o) for o in named)]
+    if qtype in (QuestionType.PLACE, QuestionType.ORG):
         return _named(folded, qtype)
     return []
 

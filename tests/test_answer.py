@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from index.answer import answer_text, best_sentence, extract
 from index.question import QuestionType, classify
-from tests.conftest import shared_file
+from tests.conftest import ROOT, shared_file
 
 SEED_JIANHE = (
     '"山上的林业资源丰富,长着钩藤、黄精等上千种野生中药材,十分适合发展中药材产业。"2022年3月,一支由23人组成的'
@@ -58,7 +59,7 @@ def _quote(text: str, tokens: list[str], qtype: QuestionType | None = None) -> s
         ("国家级科技特派团由多少人组成", SEED_JIANHE, ["国家级", "科技", "特派团", "组成"], "23人"),
         ("特派团技术团长是谁", SEED_JIANHE, ["特派团", "技术", "团长"], "周涛"),
         ("罗甸县委书记是谁", SEED_LUODIAN, ["罗甸", "县委书记"], "梁玉林"),
-        ("褚靖在正安县担任什么职务", SEED_CHUJING, ["褚靖", "正安县", "担任", "职务"], "院长"),
+        ("褚靖在正安县担任什么职务", SEED_CHUJING, ["褚靖", "正安县", "担任", "职务"], "正安县人民医院院长"),
         ("褚靖哪一年担任院长", SEED_CHUJING, ["褚靖", "担任", "院长"], "2022年"),
         (
             "被集中帮扶的医院创建了多少个重点专科",
@@ -221,3 +222,62 @@ def test_cmrc_quote_and_span_rates() -> None:
                     matched += span is not None and any(g in answer_text(context, span) for g in golds)
     assert quoted / total >= 0.80
     assert matched / typed >= 0.5
+
+
+SEED_CHUJING_PROFILE = (
+    '"不是简单地参与,时间一到就走人。"珠海市人民医院医务科主任、泌尿外科主任医师褚靖从事泌尿外科16年,'
+    "具有丰富的临床经验。2022年起褚靖担任正安县人民医院院长,两年时间里,他将自己的管理经验和技术倾囊相授。"
+)
+SEED_CHENRONG = (
+    "参加工作以来,陈蓉共参与处置各类灾害事故和灭火救援行动2000余起。2020年,陈蓉担任玉溪市消防救援支队政委。"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "tokens", "expected"),
+    [
+        ("褚靖是谁", SEED_CHUJING_PROFILE, ["褚靖"], "泌尿外科主任医师"),
+        ("梁玉林是什么人", SEED_LUODIAN, ["梁玉林"], "罗甸县委书记"),
+        ("李妙洁是谁", SEED_LI, ["李妙洁"], "广州空港实验中学副校长"),
+        ("陈蓉是谁?", SEED_CHENRONG, ["陈蓉"], "玉溪市消防救援支队政委"),
+        (
+            "郝德泉从事什么职业",
+            "郝德泉,京剧琴师,曾给周信芳、盖叫天等京剧表演艺术家操琴。",
+            ["郝德泉"],
+            "京剧琴师",
+        ),
+        ("罗甸县委书记是谁", SEED_LUODIAN, ["罗甸", "县委书记"], "梁玉林"),  # a post: the name is the answer
+        ("褚靖在正安县担任什么职务", SEED_CHUJING_PROFILE, ["褚靖", "正安县", "担任"], "正安县人民医院院长"),
+    ],
+)
+def test_who_is_a_name_answers_with_the_description(
+    question: str, text: str, tokens: list[str], expected: str
+) -> None:
+    qtype = classify(question)
+    span = extract(question, qtype, text, best_sentence(text, tokens, qtype, question=question), tokens)
+    assert span is not None
+    assert answer_text(text, span) == expected
+
+
+def test_who_is_on_the_seed_page() -> None:
+    """褚靖是谁 over the bundled page's paragraph, with the PDF line-wrap spaces removed as the ingester does."""
+    page = next((ROOT / "corpus" / "articles").glob("*.txt")).read_text(encoding="utf-8")
+    paragraph = next(line for line in page.splitlines() if "主任医 师褚靖" in line)
+    text = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", paragraph)
+    qtype = classify("褚靖是谁")
+    span = extract(
+        "褚靖是谁", qtype, text, best_sentence(text, ["褚靖"], qtype, question="褚靖是谁"), ["褚靖"]
+    )
+    assert span is not None
+    assert answer_text(text, span) == "泌尿外科主任医师"
+
+
+def test_best_sentence_aligns_with_the_question() -> None:
+    text = "沼鹿又名泽鹿,是原住于印度及尼泊尔的鹿。饲养的沼鹿寿命可达23岁。"
+    qtype = classify("沼鹿又叫什么")
+    assert _quote(text, ["沼鹿"], qtype) == "饲养的沼鹿寿命可达23岁。"
+    start, end = best_sentence(text, ["沼鹿"], qtype, question="沼鹿又叫什么")
+    assert text[start:end] == "沼鹿又名泽鹿,是原住于印度及尼泊尔的鹿。"
+    text = "锅炉房建在厂区北侧。新式锅炉以天然气为燃料,比燃煤锅炉清洁。锅炉每年检修两次。"
+    start, end = best_sentence(text, ["锅炉", "燃料"], QuestionType.OTHER, question="锅炉以什么为燃料")
+    assert text[start:end] == "新式锅炉以天然气为燃料,比燃煤锅炉清洁。"

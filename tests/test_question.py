@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import QuestionType, asks_position, classify, fold_chars, measure_word, wh_split
+from index.question import (
+    QuestionType,
+    asks_position,
+    classify,
+    described,
+    fold_chars,
+    measure_word,
+    wh_split,
+)
 
 Q = QuestionType
 
@@ -87,3 +95,20 @@ def test_fold_chars_keeps_length() -> None:
 )
 def test_wh_split(question: str, expected: tuple[str, str] | None) -> None:
     assert wh_split(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("褚靖是谁", "褚靖"),
+        ("梁玉林是什么人？", "梁玉林"),
+        ("邹游的职业是什么？", "邹游"),
+        ("郝德泉从事什么职业", "郝德泉"),
+        ("罗甸县委书记是谁", "罗甸县委书记"),
+        ("林投姐的导演是谁？", None),
+        ("谁杀了司马晏？", None),
+        ("剑河中药材面积?", None),
+    ],
+)
+def test_described(question: str, expected: str | None) -> None:
+    assert described(question) == expected

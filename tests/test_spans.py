@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.question import QuestionType, fold_chars, wh_split
-from index.spans import candidates, phrases
+from index.spans import candidates, descriptions, names_person, phrases
 
 
 def _phrases(question: str, text: str) -> list[str]:
@@ -53,3 +53,46 @@ def test_reason_question_takes_the_phrase_after_because() -> None:
 def test_phrase_is_capped_at_twenty_characters() -> None:
     text = "该馆的宗旨是收集保存整理研究展示本地区自古以来的民间手工艺品与传统生活用具,服务公众。"
     assert _phrases("该馆的宗旨是什么", text) == ["收集保存整理研究展示本地区自古以来的民间"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("珠海市人民医院医务科主任、泌尿外科主任医师褚靖从事泌尿外科16年。", "褚靖", ["泌尿外科主任医师"]),
+        (
+            "黔南布依族苗族自治州罗甸县边阳中学校长李妙洁说。",
+            "李妙洁",
+            ["黔南布依族苗族自治州罗甸县边阳中学校长"],
+        ),
+        ("在杨城寨村,村党总支书记刘斐向前来观摩的书记介绍。", "刘斐", ["村党总支书记"]),
+        ("2020年,陈蓉担任玉溪市消防救援支队政委。", "陈蓉", ["玉溪市消防救援支队政委"]),
+        ("徐晓飞（）是中国足球运动员，司职中场。", "徐晓飞", ["中国足球运动员"]),
+        ("郝德泉,京剧琴师,曾给周信芳操琴。", "郝德泉", ["京剧琴师"]),
+        ("难得休息的陈蓉,中午接到电话。", "陈蓉", []),  # a comma after the name mid-passage is no apposition
+    ],
+)
+def test_descriptions(text: str, name: str, expected: list[str]) -> None:
+    assert [text[c.start : c.end] for c in descriptions(fold_chars(text), name)] == expected
+
+
+def test_names_person() -> None:
+    assert [names_person(s) for s in ("褚靖", "梁玉林", "拉姆·巴兰·亚达夫", "罗甸县委书记", "主持人")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_named_candidates_drop_parts_of_longer_names() -> None:
+    text = "即将离任的布兰科·茨尔文科夫斯基总统没有争取连任。"
+    found = {text[c.start : c.end] for c in candidates(QuestionType.PERSON, fold_chars(text))}
+    assert "布兰科·茨尔文科夫斯基" in found
+    assert "布兰科" not in found
+
+
+def test_title_candidates_with_their_post() -> None:
+    text = "2008年6月,苏锦梁获委任为商务局副局长。"
+    found = [text[c.start : c.end] for c in candidates(QuestionType.TITLE, fold_chars(text))]
+    assert found == ["副局长", "商务局副局长"]

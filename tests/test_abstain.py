@@ -1,0 +1,78 @@
+"""index.abstain and the coverage it rests on (index.rerank.Query)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from corpus.store_read import ArticleInfo, Passage
+from index.abstain import MIN_COVERAGE, passage_haystack, relevance
+from index.rerank import Query, match
+
+FREQ = {"剑河": 99, "面积": 999, "时候": 9999}
+
+
+def passage(text: str, title: str = "剑河县中药材产业", byline: str | None = "本报记者 马跃峰") -> Passage:
+    article = ArticleInfo(
+        id=1,
+        uid="a1",
+        title=title,
+        title_derived=False,
+        kicker=None,
+        subtitle=None,
+        byline=byline,
+        column=None,
+        date=None,
+        source=None,
+        url=None,
+        source_path="x.txt",
+        paragraph_count=1,
+    )
+    return Passage(id=1, article=article, kind="body", ordinal=1, heading=None, text=text, flags=())
+
+
+def test_rare_words_weigh_more() -> None:
+    query = Query.of(["剑河", "面积", "时候", "褚靖"], FREQ, 100_000)
+    assert query.weights == {
+        "剑河": math.log(100_000 / 99),
+        "面积": math.log(100_000 / 999),
+        "时候": math.log(100_000 / 9999),
+        "褚靖": math.log(100_000),
+    }
+
+
+def test_coverage_is_the_weighted_share_of_words_found() -> None:
+    query = Query({"剑河": 3.0, "面积": 1.0})
+    assert query.coverage("剑河县中药材种植面积达到15.78万亩") == 1.0
+    assert query.coverage("剑河县的黄精") == 0.75
+    assert query.coverage("正安县人民医院") == 0.0
+    assert Query({}).coverage("剑河") == 0.0
+
+
+def test_an_unknown_name_glued_to_a_verb_still_counts_by_its_bigrams() -> None:
+    assert match("潘淑是", "潘淑,会稽句章人") == 0.5
+    assert match("潘淑是", "孙权的皇后") == 0.0
+    assert match("面积", "面 积") == 0.0
+
+
+def test_haystack_holds_the_folded_header_and_text() -> None:
+    assert (
+        passage_haystack(passage("種植面積15.78萬畝。"))
+        == "剑河县中药材产业 | 本报记者马跃峰 | 种植面积15.78万亩。"
+    )
+
+
+def test_relevant_when_the_passage_and_its_header_cover_the_question() -> None:
+    query = Query({"剑河": 2.0, "面积": 1.0, "马跃峰": 1.0})
+    verdict = relevance(query, passage("种植面积达到15.78万亩。"))
+    assert verdict.relevant is True
+    assert verdict.coverage == 1.0
+
+
+def test_abstains_when_the_rare_words_are_missing() -> None:
+    query = Query({"股价": 2.0, "苹果公司": 2.0, "今天": 0.5})
+    verdict = relevance(query, passage("今天，剑河县的中药材种植面积达到15.78万亩。"))
+    assert verdict.relevant is False
+    assert verdict.coverage == pytest.approx(0.5 / 4.5)
+    assert verdict.coverage < MIN_COVERAGE

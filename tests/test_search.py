@@ -1,0 +1,47 @@
+"""index.rerank and index.search: the second-stage rerank and abstention on the real answer path."""
+
+from __future__ import annotations
+
+from index.rerank import DEPTH, SENTENCE_WEIGHT, Query, rerank, sentence_coverage
+from index.search import Searcher
+
+QUERY = Query({"李妙洁": 2.0, "学校": 1.0, "任职": 1.0})
+
+
+def test_sentence_coverage_is_the_best_sentence_or_adjacent_pair() -> None:
+    text = "李妙洁来到边阳中学。她在学校任职。后来回到广州。"
+    assert sentence_coverage(QUERY, text) == 1.0
+    assert sentence_coverage(QUERY, "李妙洁来到边阳中学。天气很好。她在学校任职。") == 0.5
+    assert sentence_coverage(QUERY, "") == 0.0
+
+
+def test_rerank_prefers_the_candidate_whose_sentence_covers_the_question() -> None:
+    texts = {1: "李妙洁说。学校很大。天气很好。任职期满。", 2: "李妙洁在那所学校任职多年。"}
+    ranked = rerank(QUERY, [(1, 10.0), (2, 9.0)], texts)
+    assert [pid for pid, _ in ranked] == [2, 1]
+    assert ranked[0][1] == 9.0 + SENTENCE_WEIGHT * 10.0
+    assert ranked[1][1] == 10.0 + SENTENCE_WEIGHT * 10.0 * 0.75
+
+
+def test_rerank_keeps_candidates_beyond_its_depth_in_bm25_order() -> None:
+    ranked = [(i, 100.0 - i) for i in range(DEPTH + 2)]
+    out = rerank(QUERY, ranked, {DEPTH - 1: "李妙洁在学校任职。"})
+    assert out[0] == (DEPTH - 1, 100.0 - (DEPTH - 1) + SENTENCE_WEIGHT * 100.0)
+    assert out[-2:] == [(DEPTH, 100.0 - DEPTH), (DEPTH + 1, 100.0 - DEPTH - 1)]
+    assert rerank(Query({}), ranked[:2], {}) == ranked[:2]
+
+
+def test_answers_from_the_seed_page(searcher: Searcher) -> None:
+    result = searcher.ask("剑河中药材面积?", k=3)
+    assert result.abstained is False
+    assert result.answer == "15.78万亩"
+
+
+def test_abstains_on_weather_stock_and_english_questions(searcher: Searcher) -> None:
+    for question in (
+        "明天北京天气怎么样",
+        "苹果公司股价是多少",
+        "What is the weather in London?",
+        "Tell me a joke",
+    ):
+        assert searcher.ask(question).abstained is True, question
