@@ -9,6 +9,7 @@ articles; unanswerable ones are each set's questions against another set's artic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from corpus.store import Passage
@@ -19,6 +20,32 @@ __all__ = ["MIN_COVERAGE", "Relevance", "passage_haystack", "relevance"]
 
 #: Least weighted share of the question's words the best passage and its header must contain.
 MIN_COVERAGE = 0.55
+#: A place or an institution named in the question must itself be in the passage or its header: a quote about
+#: 剑河县 does not answer a question about 正安县, however many other words they share.
+NAMED = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?)(地区|省|市|县|区|州|镇|乡|村|医院|大学|学院|中学|小学|学校|公司|集团|银行|委员会)"
+)
+#: Stems that make a common word, not a name, with a place suffix (气候区, 行政区, 自治州).
+GENERIC_STEMS = frozenset(
+    [
+        "气候",
+        "行政",
+        "自治",
+        "特别",
+        "城乡",
+        "农村",
+        "城镇",
+        "沿海",
+        "边境",
+        "少数民族",
+        "贫困",
+        "周边",
+        "附近",
+        "所在",
+        "当地",
+        "全国",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +54,7 @@ class Relevance:
 
     relevant: bool
     coverage: float
+    missing: tuple[str, ...] = ()  # places and institutions the question names that the passage does not
 
 
 def passage_haystack(passage: Passage) -> str:
@@ -36,7 +64,18 @@ def passage_haystack(passage: Passage) -> str:
     return fold(" | ".join(p for p in parts if p))  # the bar keeps words from running across fields
 
 
+def _stem(word: str) -> str | None:
+    """The name in a place or institution (正安县 → 正安, 香港地区 → 香港); None for other words (地区, 城市)."""
+    match = NAMED.fullmatch(word)
+    if match is None or match.group(1) in GENERIC_STEMS:
+        return None
+    return match.group(1)
+
+
 def relevance(query: Query, passage: Passage) -> Relevance:
     """Whether ``passage``, ranked first, is relevant enough to answer a question with these words."""
-    cov = query.coverage(passage_haystack(passage))
-    return Relevance(relevant=cov >= MIN_COVERAGE, coverage=cov)
+    haystack = passage_haystack(passage)
+    cov = query.coverage(haystack)
+    stems = {w: _stem(w) for w in query.weights}
+    missing = tuple(w for w, stem in stems.items() if stem is not None and stem not in haystack)
+    return Relevance(relevant=cov >= MIN_COVERAGE and not missing, coverage=cov, missing=missing)

@@ -261,6 +261,8 @@ def extract(
         numbers = re.findall(r"\d+(?:\.\d+)?", value)
         if value in q or (numbers and all(n in q_numbers for n in numbers)):
             continue
+        if qtype is QuestionType.PERSON and any(len(t) >= 2 and t in value for t in query_tokens):
+            continue  # `陈蓉是谁`: a name that contains the asked-about name (陈蓉才) is not the answer
         in_sentence = sentence[0] <= cand.start and cand.end <= sentence[1]
         score = cand.prior + (2.0 if in_sentence else 0.0) + 1.5 * _proximity(cand, occ, weights, marks)
         score += _type_bonus(q, qtype, value, folded, cand.end)

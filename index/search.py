@@ -5,12 +5,14 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
@@ -22,12 +24,16 @@ from index.cache import QueryCache
 from index.normalize import fold
 from index.question import QuestionType, classify
 from index.rerank import DEPTH, Query, rerank
+from index.sentences import split_sentences
 from index.tokenize import Segmenter
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
+PROMOTE_DEPTH = 3  # runner-up passages tried when the best one holds no typed answer
+PROMOTE_RATIO = 0.8  # ... if their score is at least this share of the best one's
+UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
@@ -92,6 +98,19 @@ class Result:
         }
 
 
+def _code_version() -> str:
+    """A digest of the answer path's code and word lists: cached answers from older code are never served."""
+    digest = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *(here / "data").glob("*.txt")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
 def cache_key(question: str) -> str:
     """The normalised question: folded (traditional → simplified, widths), spaces and end punctuation dropped."""
     return re.sub(r"[\s?？!！。.]+", "", fold(question))
@@ -137,7 +156,7 @@ class Searcher:
         started = time.perf_counter()
         with self._lock:
             self.refresh()
-            key = cache_key(question) + (f"|{qtype.value}" if qtype else "")
+            key = f"{cache_key(question)}|{qtype.value if qtype else ''}|{CODE_VERSION}"
             version = self.version
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None
@@ -178,11 +197,43 @@ class Searcher:
         result.abstained = not verdict.relevant
         for rank, (pid, score) in enumerate(ranked[:k], start=1):
             passage = passages[pid]
-            span = best_sentence(passage.text, terms, qtype) if passage.text else (0, 0)
-            result.hits.append(Hit(rank=rank, score=score, passage=passage, quote_span=span))
+            result.hits.append(
+                Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
+            )
         if not result.abstained:
             self._extract_answer(result)
+            if result.answer is None and result.qtype not in UNTYPED:
+                self._promote_answering_hit(result, query)
         return result
+
+    def _promote_answering_hit(self, result: Result, query: Query) -> None:
+        """A typed question whose best passage holds no answer of that type: a close runner-up that does
+        (and is as relevant) goes first. The answer type is a ranking signal BM25 cannot see."""
+        top = result.hits[0]
+        for hit in result.hits[1:PROMOTE_DEPTH]:
+            if hit.score < PROMOTE_RATIO * top.score:
+                break
+            if not relevance(query, hit.passage).relevant:
+                continue
+            quote = self._quote(hit.passage, result, 1)
+            span = extract(result.question, result.qtype, hit.passage.text, quote, result.terms)
+            widened = quote_around(hit.passage.text, quote, span) if span else None
+            if span is not None and widened is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
+                hit.quote_span, hit.answer_span = widened, span
+                result.hits.remove(hit)
+                result.hits.insert(0, hit)
+                for rank, h in enumerate(result.hits, start=1):
+                    h.rank = rank
+                result.answer = hit.passage.text[span[0] : span[1]]
+                return
+
+    def _quote(self, passage: Passage, result: Result, rank: int) -> tuple[int, int]:
+        """The evidence sentence: aligned with the whole question for the answer passage, by terms for the rest."""
+        if not passage.text:
+            return (0, 0)
+        if rank == 1:
+            return best_sentence(passage.text, result.terms, result.qtype, question=result.question)
+        return best_sentence(passage.text, result.terms)
 
     def _fold(self, passage: Passage) -> str:
         """The passage's folded text, cached by paragraph id (and checked against the text)."""
@@ -204,8 +255,10 @@ class Searcher:
                 return
         span = extract(result.question, result.qtype, top.passage.text, top.quote_span, result.terms)
         if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            top.answer_span = span
-            result.answer = top.passage.text[span[0] : span[1]]
+            quote = quote_around(top.passage.text, top.quote_span, span)
+            if quote is not None:
+                top.quote_span, top.answer_span = quote, span
+                result.answer = top.passage.text[span[0] : span[1]]
 
     def _payload(self, result: Result) -> dict[str, Any]:
         return {
@@ -239,6 +292,23 @@ class Searcher:
             terms=list(payload["terms"]),
             answer_from=payload.get("answer_from", "text"),
         )
+
+
+def quote_around(text: str, quote: tuple[int, int], answer: tuple[int, int]) -> tuple[int, int] | None:
+    """The quote, widened so the answer stands inside it; None when the answer is not in or next to it.
+
+    The answer is always shown inside its quote. An answer in the sentence before or after the quote joins
+    that sentence to it; an answer further away is not trusted (the evidence sentence does not support it).
+    """
+    if quote[0] <= answer[0] and answer[1] <= quote[1]:
+        return quote
+    sentences = split_sentences(text) or [(0, len(text))]
+    holding = next((s for s in sentences if s[0] <= answer[0] < s[1]), (answer[0], answer[1]))
+    start, end = min(holding[0], answer[0]), max(holding[1], answer[1])
+    between = [s for s in sentences if min(end, quote[1]) <= s[0] < max(start, quote[0])]
+    if between:
+        return None
+    return min(start, quote[0]), max(end, quote[1])
 
 
 def byline_name(byline: str) -> str | None:

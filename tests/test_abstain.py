@@ -76,3 +76,9 @@ def test_abstains_when_the_rare_words_are_missing() -> None:
     assert verdict.relevant is False
     assert verdict.coverage == pytest.approx(0.5 / 4.5)
     assert verdict.coverage < MIN_COVERAGE
+
+
+def test_a_place_the_passage_does_not_name_means_not_relevant(searcher) -> None:  # type: ignore[no-untyped-def]
+    result = searcher.ask("正安县中药材品种?")
+    assert result.abstained is True
+    assert searcher.ask("剑河县中药材品种?").abstained is False

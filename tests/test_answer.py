@@ -281,3 +281,8 @@ def test_best_sentence_aligns_with_the_question() -> None:
     text = "锅炉房建在厂区北侧。新式锅炉以天然气为燃料,比燃煤锅炉清洁。锅炉每年检修两次。"
     start, end = best_sentence(text, ["锅炉", "燃料"], QuestionType.OTHER, question="锅炉以什么为燃料")
     assert text[start:end] == "新式锅炉以天然气为燃料,比燃煤锅炉清洁。"
+
+
+def test_person_answer_never_contains_the_asked_about_name() -> None:
+    text = "前一天临近午夜，陈蓉才处置完辖区内的一场森林火情返回支队。"
+    assert extract("陈蓉是谁", QuestionType.PERSON, text, (0, len(text)), ["陈蓉"]) is None

@@ -45,3 +45,14 @@ def test_abstains_on_weather_stock_and_english_questions(searcher: Searcher) -> 
         "Tell me a joke",
     ):
         assert searcher.ask(question).abstained is True, question
+
+
+def test_quote_widens_to_hold_the_answer() -> None:
+    from index.search import quote_around
+
+    text = "甲地去年产粮。乙地种植面积达到3万亩。丙地没有说。"
+    assert quote_around(text, (0, 7), (15, 18)) == (0, 19)  # the next sentence joins the quote
+    assert quote_around(text, (19, 25), (15, 18)) == (7, 25)
+    assert quote_around(text, (7, 19), (15, 18)) == (7, 19)  # already inside
+    far = "一。二二。三三三。面积3万亩。"
+    assert quote_around(far, (0, 2), (11, 14)) is None  # far from the evidence: not trusted
