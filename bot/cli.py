@@ -65,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     store = open_store(settings)
     searcher = Searcher(store)
-    report = build(store, searcher, paths, workers=settings.workers, progress=progress_bar("indexing"))
+    report = build(store, searcher, paths, workers=settings.workers, progress=progress_bar("building the index"))
     print(format_report(report))
     return 1 if report.failed else 0
 

@@ -9,17 +9,27 @@ from typing import TextIO
 
 
 def progress_bar(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
-    """A ``progress(done, total)`` callback drawing a bar on ``stream``, or None when it is not a terminal."""
+    """A ``progress(done, total)`` callback drawing a bar on ``stream``, or None when it is not a terminal.
+
+    A count that starts again from zero is a new pass over the data (user words, then postings) and is
+    numbered as such.
+    """
     if not stream.isatty():
         return None
-    started = time.perf_counter()
+    state = {"started": time.perf_counter(), "last": 0, "pass": 1}
 
     def update(done: int, total: int) -> None:
+        if done < state["last"]:
+            state["pass"] += 1
+            state["started"] = time.perf_counter()
+        state["last"] = done
         total = max(total, 1)
         width = 30
-        filled = int(width * done / total)
-        rate = done / max(time.perf_counter() - started, 1e-6)
-        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:,.0f}/s")
+        filled = min(width, int(width * done / total))
+        rate = done / max(time.perf_counter() - state["started"], 1e-6)
+        stream.write(
+            f"\r{label} (pass {state['pass']}) [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:,.0f}/s"
+        )
         if done >= total:
             stream.write("\n")
         stream.flush()

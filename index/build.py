@@ -24,6 +24,7 @@ from collections.abc import Callable
 from corpus.store import Store
 from index.bm25 import SparseIndex, SyncReport
 from index.dictionary import mine_user_words
+from index.normalize import fold
 from index.tokenize import Segmenter
 
 USER_WORDS_KEY = "user_words"
@@ -53,10 +54,18 @@ def refresh_user_words(store: Store, *, workers: int = 1, progress: Progress | N
 
 
 def sync(
-    store: Store, index: SparseIndex, *, workers: int = 1, progress: Progress | None = None
+    store: Store,
+    index: SparseIndex,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    current: Segmenter | None = None,
 ) -> tuple[Segmenter, SyncReport]:
-    """Refresh the user words and index every paragraph not yet indexed; returns the new segmenter."""
-    segmenter = Segmenter(refresh_user_words(store, workers=workers, progress=progress))
+    """Refresh the user words and index every paragraph not yet indexed; returns the segmenter to use
+    (``current`` again when no new words were found: loading jieba with the words costs about a second)."""
+    words = refresh_user_words(store, workers=workers, progress=progress)
+    same = current is not None and set(current.user_words) == {fold(w) for w in words if w.strip()}
+    segmenter = current if same and current is not None else Segmenter(words)
     segmenter.initialize()  # before the workers fork: they inherit the loaded dictionary
     report = index.sync(segmenter.doc_tokens, workers=workers, progress=progress)
     return segmenter, report

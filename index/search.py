@@ -133,14 +133,33 @@ class Searcher:
         return build.stored_user_words(self.store)
 
     def refresh(self) -> None:
-        """Pick up a corpus changed by another process (new user words; the index reloads by itself)."""
-        if self.store.corpus_version != self._words_version:
-            self.segmenter = Segmenter(self._user_words())
+        """Pick up a corpus changed by another process (the index reloads by itself).
+
+        New user words need a new segmenter, which takes a second or two to load: it is built on a thread
+        while questions go on being answered with the current one, then swapped in — no gap in answers.
+        """
+        version = self.store.corpus_version
+        if version == self._words_version:
+            return
+        self._words_version = version
+        words = build.stored_user_words(self.store)
+        if {fold(w) for w in words if w.strip()} == set(self.segmenter.user_words):
+            return
+        loader = threading.Thread(target=self._load_segmenter, args=(words,), name="segmenter", daemon=True)
+        loader.start()
+
+    def _load_segmenter(self, words: list[str]) -> None:
+        segmenter = Segmenter(words)
+        segmenter.initialize()
+        with self._lock:
+            self.segmenter = segmenter
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
         with self._lock:
-            self.segmenter, report = build.sync(self.store, self.index, workers=workers, progress=progress)
+            self.segmenter, report = build.sync(
+                self.store, self.index, workers=workers, progress=progress, current=self.segmenter
+            )
             self._words_version = self.store.corpus_version
             if self.cache is not None:
                 self.cache.clear_stale(self.version)

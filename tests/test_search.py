@@ -56,3 +56,28 @@ def test_quote_widens_to_hold_the_answer() -> None:
     assert quote_around(text, (7, 19), (15, 18)) == (7, 19)  # already inside
     far = "一。二二。三三三。面积3万亩。"
     assert quote_around(far, (0, 2), (11, 14)) is None  # far from the evidence: not trusted
+
+
+def test_an_open_searcher_answers_from_articles_ingested_by_another_connection(fresh_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    from bot.library import build
+    from corpus.store import Store
+    from index.search import Searcher
+
+    serving = Searcher(Store.open(fresh_db))
+    assert serving.ask("黔江县茶园面积").abstained is True
+    article = {
+        "title": "黔江县茶叶丰收",
+        "author": "本报记者 王小明",
+        "text": "黔江县茶园面积达到3.6万亩，今年春茶产量创新高。",
+    }
+    (tmp_path / "new.json").write_text(_json.dumps(article, ensure_ascii=False), encoding="utf-8")
+    writer_store = Store.open(fresh_db)
+    build(writer_store, Searcher(writer_store, use_cache=False), [tmp_path / "new.json"])
+    result = serving.ask(
+        "黔江县茶园面积"
+    )  # same process object, no reopen: the new index version is picked up
+    assert result.abstained is False
+    assert result.answer == "3.6万亩"
+    assert result.hits[0].passage.article.title == "黔江县茶叶丰收"
