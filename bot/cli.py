@@ -52,9 +52,9 @@ def _searcher(settings: Settings) -> Searcher:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Read article files into the store and update the index."""
-    from bot.library import build, open_store
+    from bot.library import open_store
     from bot.progress import progress_bar
-    from corpus.ingest import bundled_corpus_dir, format_report
+    from corpus.ingest import bundled_corpus_dir, format_report, ingest
     from index.search import Searcher
 
     paths = [Path(p) for p in args.paths] or [bundled_corpus_dir()]
@@ -65,8 +65,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     store = open_store(settings)
     searcher = Searcher(store)
-    report = build(store, searcher, paths, workers=settings.workers, progress=progress_bar("building the index"))
+    report = ingest(store, paths)
+    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
     print(format_report(report))
+    print(f"index: {synced.added} passages added, {synced.removed} removed in {synced.seconds:.2f} s")
     return 1 if report.failed else 0
 
 
