@@ -2,8 +2,9 @@
 
 Scores are exactly rank-bm25 0.2.2's ``BM25Okapi`` (k1=1.5, b=0.75, epsilon=0.25; a negative idf is replaced
 by epsilon times the average idf over the whole vocabulary; a repeated query token counts each time), so on
-the same token lists the top-k is rank-bm25's, ties aside. A query reads only its own terms' postings and
-scores them with numpy. The index is opened, never rebuilt: :meth:`SparseIndex.sync` adds new paragraphs and
+the same token lists the top-k is rank-bm25's (a tie goes to the higher paragraph id). A query reads only
+its own terms' postings and finds the exact top k with MaxScore pruning (:mod:`index.topk`): the common terms
+are only looked up for the candidates the rarer ones found. The index is opened, never rebuilt: :meth:`SparseIndex.sync` adds new paragraphs and
 drops deleted ones; a reader notices a newer version written by another process and switches to it between
 queries.
 
@@ -30,8 +31,18 @@ from multiprocessing.pool import Pool
 
 import numpy as np
 
-from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta
-from index.writer import Batch, add_documents, join, load_lengths, merge_if_needed, prepare, remove_deleted
+from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta, sorted_from
+from index.topk import Part, Term, top_k
+from index.writer import (
+    Batch,
+    add_documents,
+    join,
+    load_lengths,
+    merge_if_needed,
+    prepare,
+    remove_deleted,
+    sort_old_segment,
+)
 
 __all__ = ["EPSILON", "K1", "B", "SparseIndex", "SyncReport"]
 
@@ -103,6 +114,8 @@ class SparseIndex:
         self._norm = np.zeros(0)  # k1 * (1 - b + b * len / avgdl); inf for no document
         self._acc = np.zeros(0)
         self._seen = np.zeros(0, dtype=bool)
+        self._norm_min = np.inf  # the smallest norm of a live document
+        self._sorted_from = 0  # segments from this id on hold each term's ids in ascending order
         self._n_docs = 0
         self._eps_idf = 0.0
 
@@ -146,6 +159,8 @@ class SparseIndex:
         lens = self._lens.astype(np.float64)
         with np.errstate(divide="ignore"):
             self._norm = np.where(lens > 0, K1 * (1 - B + B * lens / (avgdl or 1.0)), np.inf)
+        self._norm_min = float(self._norm.min()) if len(self._norm) else np.inf
+        self._sorted_from = sorted_from(self.conn)
         if len(self._acc) != len(self._lens):
             self._acc = np.zeros(len(self._lens))
             self._seen = np.zeros(len(self._lens), dtype=bool)
@@ -160,41 +175,33 @@ class SparseIndex:
         return self._eps_idf if idf < 0 else idf
 
     def search(self, tokens: list[str], k: int = 10) -> list[tuple[int, float]]:
-        """The ``k`` best paragraphs for ``tokens`` as (paragraph id, BM25 score), best first."""
+        """The ``k`` best paragraphs for ``tokens`` as (paragraph id, BM25 score), best first.
+
+        Exact, with pruning (:mod:`index.topk`): a higher paragraph id wins a tie.
+        """
         counts = Counter(t.replace(" ", "_") for t in tokens if t.strip())
         with self._lock:
-            found: list[np.ndarray] = []
             with self._snapshot():
                 version = get_meta(self.conn, "version")
                 if version != self._version:
                     self._reload(version)
                 if not self._n_docs:
                     return []
-                for term, count in counts.items():
-                    row = self.conn.execute("SELECT df FROM ix_terms WHERE term = ?", (term,)).fetchone()
-                    if row is None:
-                        continue
-                    blobs = self.conn.execute(
-                        "SELECT docs, tfs FROM ix_postings WHERE term = ?", (term,)
-                    ).fetchall()
-                    docs = np.concatenate([np.frombuffer(d, dtype="<i4") for d, _ in blobs])
-                    tfs = np.concatenate([np.frombuffer(f, dtype="<u2") for _, f in blobs]).astype(np.float64)
-                    self._acc[docs] += (self._idf(row[0]) * (K1 + 1) * count) * tfs / (tfs + self._norm[docs])
-                    new = docs[~self._seen[docs]]
-                    self._seen[new] = True
-                    found.append(new)
-            if not found:
-                return []
-            touched = np.concatenate(found)
-            candidates = touched[np.isfinite(self._norm[touched])]
-            scores = self._acc[candidates]
-            self._acc[touched] = 0.0
-            self._seen[touched] = False
-        if len(candidates) > k:
-            part = np.argpartition(-scores, k - 1)[:k]
-            candidates, scores = candidates[part], scores[part]
-        order = np.lexsort((-candidates, -scores))
-        return [(int(candidates[i]), float(scores[i])) for i in order]
+                terms = [t for t in (self._term(term, n) for term, n in counts.items()) if t is not None]
+            found = top_k(terms, self._norm, self._norm_min, self._acc, self._seen, k)
+        return [(int(i), float(s)) for i, s in zip(found.ids, found.scores, strict=True)]
+
+    def _term(self, term: str, count: int) -> Term | None:
+        """One query term's weight and postings, or None when no paragraph has it."""
+        row = self.conn.execute("SELECT df FROM ix_terms WHERE term = ?", (term,)).fetchone()
+        if row is None:
+            return None
+        rows = self.conn.execute("SELECT segment, docs, tfs FROM ix_postings WHERE term = ?", (term,))
+        parts = [
+            Part(np.frombuffer(d, dtype="<i4"), np.frombuffer(f, dtype="<u2"), seg >= self._sorted_from)
+            for seg, d, f in rows
+        ]
+        return Term(self._idf(row[0]) * (K1 + 1) * count, parts)
 
     def tokens(self, paragraph_ids: list[int]) -> dict[int, list[str]]:
         """The cached search tokens of indexed paragraphs (ids not indexed are left out)."""
@@ -235,6 +242,10 @@ class SparseIndex:
         """
         start = time.perf_counter()
         removed = merged = 0
+        while True:  # once, in a store written before segments kept their ids ascending
+            with self._write(publish=False):
+                if not sort_old_segment(self.conn):
+                    break
         while self.conn.execute(_DELETED).fetchone():
             with self._write() as version:
                 removed += remove_deleted(self.conn, version)

@@ -1,6 +1,8 @@
 """The sparse index on disk (``ix_`` tables in the store's SQLite file); writing and merging segments.
 
-Postings live in immutable segments (an LSM): ``ix_postings(term, segment, docs int32, tfs uint16 BLOBs)``.
+Postings live in immutable segments (an LSM): ``ix_postings(term, segment, docs int32, tfs uint16 BLOBs)``,
+each term's ids ascending within a segment (from segment :func:`sorted_from` on; search looks ids up by binary
+search).
 Every sync writes new segments; four of about the same size are merged (tiered, see :func:`segments_to_merge`)
 and deleted documents dropped from them. Statistics that scoring needs are kept exactly: document
 frequency per term (``ix_terms``), a histogram of document frequencies (``ix_dfhist``, so the average idf
@@ -30,6 +32,7 @@ __all__ = [
     "merge_inverted",
     "merge_segments",
     "set_meta",
+    "sorted_from",
 ]
 
 SCHEMA = """
@@ -140,10 +143,21 @@ def merge_inverted(parts: Sequence[Inverted]) -> Inverted:
     )
 
 
+def sorted_from(conn: sqlite3.Connection) -> int:
+    """The first segment known to hold every term's ids in ascending order (so do all later ones).
+
+    Segments merged before the ``sorted_from`` mark existed may be out of order (a merge used to concatenate
+    its inputs); a store that never had one written by this code has none known sorted.
+    """
+    return get_meta(conn, "sorted_from", 1 << 62)
+
+
 def write_segment(
     conn: sqlite3.Connection, segment: int, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]
 ) -> int:
-    """Write one segment's postings; returns how many postings it holds."""
+    """Write one segment's postings (each term's ids ascending); returns how many postings it holds."""
+    if get_meta(conn, "sorted_from", -1) < 0:
+        set_meta(conn, "sorted_from", segment)
     total = 0
 
     def rows() -> Iterator[tuple[str, int, bytes, bytes]]:
@@ -179,7 +193,11 @@ def merge_segments(conn: sqlite3.Connection, segments: Sequence[int], into: int,
             docs = np.concatenate([np.frombuffer(r[1], dtype="<i4") for r in rows])
             tfs = np.concatenate([np.frombuffer(r[2], dtype="<u2") for r in rows])
             keep = alive[docs]
-            yield term, docs[keep], tfs[keep]
+            docs, tfs = docs[keep], tfs[keep]
+            if len(docs) > 1 and not bool(np.all(docs[1:] > docs[:-1])):  # inputs' id ranges interleave
+                order = np.argsort(docs, kind="stable")
+                docs, tfs = docs[order], tfs[order]
+            yield term, docs, tfs
 
     total = write_segment(conn, into, postings())
     marks = ",".join("?" * len(segments))

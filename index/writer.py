@@ -22,10 +22,20 @@ from index.postings import (
     merge_segments,
     segments_to_merge,
     set_meta,
+    sorted_from,
     write_segment,
 )
 
-__all__ = ["Batch", "add_documents", "join", "load_lengths", "merge_if_needed", "prepare", "remove_deleted"]
+__all__ = [
+    "Batch",
+    "add_documents",
+    "join",
+    "load_lengths",
+    "merge_if_needed",
+    "prepare",
+    "remove_deleted",
+    "sort_old_segment",
+]
 
 _CHUNK = 1 << CHUNK_BITS
 
@@ -150,17 +160,39 @@ def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 20000) -
     return len(rows)
 
 
+def _alive(conn: sqlite3.Connection) -> np.ndarray:
+    """Whether each paragraph id is indexed and not deleted (bool by id)."""
+    last = get_meta(conn, "last_id")
+    alive = np.zeros(((last >> CHUNK_BITS) + 1) << CHUNK_BITS, dtype=bool)
+    for chunk, lens in load_lengths(conn).items():
+        alive[chunk << CHUNK_BITS : (chunk + 1) << CHUNK_BITS] = lens > 0
+    return alive
+
+
+def _merge_into_new(conn: sqlite3.Connection, segments: list[int]) -> None:
+    segment = get_meta(conn, "next_segment") + 1
+    set_meta(conn, "next_segment", segment)
+    merge_segments(conn, segments, segment, _alive(conn))
+
+
 def merge_if_needed(conn: sqlite3.Connection) -> int:
     """Merge the smallest segments when there are too many; returns how many segments were merged."""
     merge = segments_to_merge(conn)
-    if not merge:
-        return 0
-    chunks = load_lengths(conn)
-    last = get_meta(conn, "last_id")
-    alive = np.zeros(((last >> CHUNK_BITS) + 1) << CHUNK_BITS, dtype=bool)
-    for chunk, lens in chunks.items():
-        alive[chunk << CHUNK_BITS : (chunk + 1) << CHUNK_BITS] = lens > 0
-    segment = get_meta(conn, "next_segment") + 1
-    set_meta(conn, "next_segment", segment)
-    merge_segments(conn, merge, segment, alive)
+    if merge:
+        _merge_into_new(conn, merge)
     return len(merge)
+
+
+def sort_old_segment(conn: sqlite3.Connection) -> bool:
+    """Rewrite one segment written before ids were kept ascending (see :func:`index.postings.sorted_from`).
+
+    Returns False when none is left. Search is exact either way; sorted ids let it look up candidates by
+    binary search instead of testing every posting.
+    """
+    row = conn.execute(
+        "SELECT segment FROM ix_segments WHERE segment < ? ORDER BY segment LIMIT 1", (sorted_from(conn),)
+    ).fetchone()
+    if row is None:
+        return False
+    _merge_into_new(conn, [row[0]])
+    return True

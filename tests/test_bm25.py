@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from rank_bm25 import BM25Okapi
 
 import index.bm25 as bm25
 import index.postings as postings
+import index.topk as topk
 from corpus.models import Article, Caption, Paragraph
 from corpus.store import Store
 from index.bm25 import SparseIndex
@@ -258,3 +260,147 @@ def test_segments_merge_in_tiers_of_similar_size(sizes: list[int], merged: list[
     conn.executescript(postings.SCHEMA)
     conn.executemany("INSERT INTO ix_segments VALUES (?, ?)", enumerate(sizes, start=1))
     assert postings.segments_to_merge(conn) == merged
+
+
+# -- exact top-k pruning (index.topk) -------------------------------------------------------------------
+
+COMMON = ["的", "年", "月", "日", "中国", "发展", "记者"]
+RARE = ["剑河", "中药材", "褚靖", "擂台", "峭壁", "蓝莓", "紫藤湾", "品种", "帮扶", "教师", "面积", "万亩"]
+
+
+def synthetic_texts(n: int, seed: int) -> list[str]:
+    """Paragraphs where common words sit in most paragraphs and rare ones in a few; some repeat exactly."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    for i in range(n):
+        if i % 10 == 9:
+            texts.append(texts[rng.randrange(len(texts))])  # identical paragraphs: tied scores
+            continue
+        words = [w for w in COMMON if rng.random() < 0.7] * rng.randint(1, 3)
+        words += rng.sample(RARE, rng.randint(0, 3))
+        texts.append(" ".join(rng.sample(words, len(words)) or ["的"]))
+    return texts
+
+
+def ranked_by_oracle(index: SparseIndex, store: Store, query: list[str], k: int) -> list[int]:
+    """rank-bm25's top k ids, ties broken by the higher id (as SparseIndex does)."""
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM paragraphs ORDER BY id")]
+    tokens = index.tokens(ids)
+    scores = BM25Okapi([tokens[i] for i in ids]).get_scores(query)
+    order = sorted(range(len(ids)), key=lambda j: (-round(scores[j], 9), -ids[j]))
+    return [ids[j] for j in order if scores[j] != 0][:k]
+
+
+@pytest.mark.parametrize("k", [1, 10, 20])
+def test_pruned_search_ranks_exactly_as_rank_bm25_with_many_common_terms(
+    store: Store, monkeypatch: pytest.MonkeyPatch, k: int
+) -> None:
+    add(store, "synthetic", *synthetic_texts(400, seed=5))
+    index = SparseIndex(store.conn)
+    index.sync(split)
+    essential: list[tuple[int, int]] = []
+
+    def spy(terms: list[topk.Term], *args: object) -> topk.TopK:
+        found = topk.top_k(terms, *args)  # type: ignore[arg-type]
+        essential.append((found.essential, len(terms)))
+        return found
+
+    monkeypatch.setattr(bm25, "top_k", spy)
+    queries = [
+        ["剑河", "中药材", "面积", "的", "年", "月", "日"],
+        ["蓝莓", "的", "中国", "发展", "记者", "年"],
+        ["褚靖", "擂台", "峭壁", "的", "的", "年", "月", "日", "中国", "发展", "记者"],
+        ["的", "年"],
+        ["万亩", "品种"],
+    ]
+    for query in queries:
+        got = index.search(query, k=k)
+        assert [pid for pid, _ in got] == ranked_by_oracle(index, store, query, k)
+    assert any(n_essential < n_terms for n_essential, n_terms in essential)  # the pruned path ran
+
+
+def random_terms(rng: np.random.Generator, n_docs: int, ascending: bool) -> list[topk.Term]:
+    """Query terms over ``n_docs`` ids, long and short posting lists, in 1–3 parts each."""
+    terms = []
+    for size, weight in [(900, 0.3), (600, 1.1), (300, 2.0), (40, 6.5), (12, 9.0), (5, 11.0), (700, -0.2)]:
+        docs = np.sort(rng.choice(n_docs, size, replace=False)).astype(np.int32)
+        tfs = rng.integers(1, 6, size).astype(np.uint16)
+        cuts = np.sort(rng.choice(np.arange(1, size), rng.integers(0, 3), replace=False))
+        parts = [
+            topk.Part(d if ascending else d[::-1].copy(), f if ascending else f[::-1].copy(), ascending)
+            for d, f in zip(np.split(docs, cuts), np.split(tfs, cuts), strict=True)
+        ]
+        terms.append(topk.Term(weight, parts))
+    return terms
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+@pytest.mark.parametrize("k", [1, 10, 20])
+def test_top_k_equals_scoring_every_posting_to_the_bit(ascending: bool, k: int) -> None:
+    rng = np.random.default_rng(11)
+    n_docs = 1000
+    lens = rng.integers(1, 60, n_docs).astype(np.float64)
+    norm = bm25.K1 * (1 - bm25.B + bm25.B * lens / lens.mean())
+    norm[rng.choice(n_docs, 50, replace=False)] = np.inf  # deleted paragraphs keep their postings
+    acc, seen = np.zeros(n_docs), np.zeros(n_docs, dtype=bool)
+    pruned = 0
+    for _ in range(20):
+        terms = random_terms(rng, n_docs, ascending)
+        chosen = [terms[i] for i in rng.choice(len(terms), rng.integers(1, len(terms) + 1), replace=False)]
+        got = topk.top_k(chosen, norm, float(norm.min()), acc, seen, k)
+        want = topk.exhaustive(chosen, norm, float(norm.min()), k)
+        assert got.ids.tolist() == want.ids.tolist()
+        assert got.scores.tolist() == want.scores.tolist()
+        assert not acc.any() and not seen.any()  # scratch arrays are left zeroed
+        pruned += got.essential < len(chosen)
+    assert pruned >= 5
+
+
+def test_best_breaks_ties_by_the_higher_id() -> None:
+    ids, scores = topk.best(np.array([3, 8, 5, 1]), np.array([2.0, 1.5, 2.0, 1.5]), 3)
+    assert (ids.tolist(), scores.tolist()) == ([5, 3, 8], [2.0, 2.0, 1.5])
+
+
+def test_a_merge_keeps_ids_ascending_when_its_inputs_interleave() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(postings.SCHEMA)
+    ids = np.array
+    postings.write_segment(conn, 1, [("剑河", ids([5, 9]), ids([2, 1])), ("面积", ids([9]), ids([3]))])
+    postings.write_segment(conn, 2, [("剑河", ids([1, 7]), ids([4, 1]))])
+    postings.merge_segments(conn, [1, 2], 3, np.ones(10, dtype=bool))
+    rows = conn.execute("SELECT term, segment, docs, tfs FROM ix_postings ORDER BY term").fetchall()
+    decoded = [
+        (t, s, np.frombuffer(d, "<i4").tolist(), np.frombuffer(f, "<u2").tolist()) for t, s, d, f in rows
+    ]
+    assert decoded == [("剑河", 3, [1, 5, 7, 9], [4, 2, 1, 1]), ("面积", 3, [9], [3])]
+    assert postings.sorted_from(conn) == 1
+
+
+def test_an_old_out_of_order_segment_is_searched_exactly_then_sorted_by_sync(store: Store) -> None:
+    add(store, "one", "剑河 面积 面积", "剑河 品种", "教师 帮扶")
+    add(store, "two", "剑河 中药材", "面积 万亩 剑河", "擂台 比武")
+    index = SparseIndex(store.conn)
+    index.sync(split)
+    # What an old merge left: both paragraphs' postings in one segment, the later ids first, no mark.
+    conn = store.conn
+    rows = conn.execute("SELECT term, docs, tfs FROM ix_postings").fetchall()
+    conn.execute("DELETE FROM ix_postings")
+    conn.execute("DELETE FROM ix_segments")
+    conn.execute("DELETE FROM ix_meta WHERE key = 'sorted_from'")
+    for term, docs, tfs in rows:
+        d, f = np.frombuffer(docs, "<i4")[::-1], np.frombuffer(tfs, "<u2")[::-1]
+        conn.execute("INSERT INTO ix_postings VALUES (?, 7, ?, ?)", (term, d.tobytes(), f.tobytes()))
+    conn.execute("INSERT INTO ix_segments VALUES (7, 10)")
+    conn.execute("UPDATE ix_meta SET value = 7 WHERE key = 'next_segment'")
+    conn.execute("UPDATE ix_meta SET value = value + 1 WHERE key = 'version'")
+    reader = SparseIndex(conn)
+    queries = [["剑河", "面积"], ["万亩", "剑河"], ["品种", "中药材", "剑河"]]
+    before = [reader.search(q, k=2) for q in queries]
+    assert [[pid for pid, _ in r] for r in before] == [[1, 5], [5, 4], [4, 2]]  # 4 and 2 tie
+    assert [[pid for pid, _ in r] for r in before] == [ranked_by_oracle(index, store, q, 2) for q in queries]
+    index.sync(split)
+    assert conn.execute("SELECT segment FROM ix_segments").fetchall() == [(8,)]
+    assert postings.sorted_from(conn) == 8
+    docs = conn.execute("SELECT docs FROM ix_postings WHERE term = '剑河'").fetchone()[0]
+    assert np.frombuffer(docs, "<i4").tolist() == [1, 2, 4, 5]
+    assert [reader.search(q, k=2) for q in queries] == before
