@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from index.phrases import phrases
 from index.question import QuestionType, described, fold_chars, measure_word, wh_split
 from index.sentences import split_sentences
 from index.spans import (
@@ -29,7 +30,6 @@ from index.spans import (
     descriptions,
     inside,
     names_person,
-    phrases,
 )
 
 __all__ = ["answer_text", "best_sentence", "extract"]

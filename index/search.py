@@ -11,7 +11,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from index.cache import QueryCache
 from index.normalize import fold
 from index.question import QuestionType, classify
 from index.rerank import DEPTH, Query, rerank
+from index.result import Hit, Result
 from index.sentences import split_sentences
 from index.tokenize import Segmenter
 
@@ -37,65 +37,6 @@ UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
-
-
-@dataclass
-class Hit:
-    """One ranked passage with the sentence quoted from it and, if found, the answer span."""
-
-    rank: int
-    score: float
-    passage: Passage
-    quote_span: tuple[int, int]
-    answer_span: tuple[int, int] | None = None
-
-    @property
-    def quote(self) -> str:
-        """The quoted sentence: an exact substring of the passage text."""
-        return self.passage.text[self.quote_span[0] : self.quote_span[1]]
-
-
-@dataclass
-class Result:
-    """The answer to one question."""
-
-    question: str
-    answer: str | None
-    abstained: bool
-    elapsed_ms: float
-    hits: list[Hit] = field(default_factory=list)
-    qtype: QuestionType = QuestionType.OTHER
-    terms: list[str] = field(default_factory=list)
-    cache_hit: bool = False
-    answer_from: str = "text"  # "text", or "byline" when the answer is the article's author
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``ask --json`` object of DESIGN.md."""
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "elapsed_ms": round(self.elapsed_ms, 3),
-            "passages": [
-                {
-                    "rank": h.rank,
-                    "score": round(h.score, 4),
-                    "article": {
-                        "id": h.passage.article.uid,
-                        "title": h.passage.article.title,
-                        "byline": h.passage.article.byline,
-                        "date": h.passage.article.date,
-                        "source": h.passage.article.source,
-                    },
-                    "paragraph": h.passage.ordinal,
-                    "kind": h.passage.kind,
-                    "text": h.passage.text,
-                    "quote": h.quote,
-                    "answer_span": list(h.answer_span) if h.answer_span else None,
-                }
-                for h in self.hits
-            ],
-        }
 
 
 def _code_version() -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from index.phrases import phrases
 from index.question import QuestionType, fold_chars, wh_split
-from index.spans import candidates, descriptions, names_person, phrases
+from index.spans import candidates, descriptions, names_person
 
 
 def _phrases(question: str, text: str) -> list[str]:
