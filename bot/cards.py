@@ -33,7 +33,8 @@ def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
     return " · ".join(parts)
 
 
-def _quote_block(hit: Hit) -> Block:
+def quote_block(hit: Hit) -> Block:
+    """The hit's quote, with its answer (if any) marked relative to the quote."""
     mark = None
     if hit.answer_span is not None:
         start, end = hit.answer_span[0] - hit.quote_span[0], hit.answer_span[1] - hit.quote_span[0]
@@ -54,7 +55,7 @@ def answer_card(result: Result, ask_id: int) -> Reply:
     blocks: list[Block] = []
     if result.answer:
         blocks.append(Block(BlockKind.ANSWER, result.answer))
-    blocks.append(_quote_block(top))
+    blocks.append(quote_block(top))
     blocks.append(Block(BlockKind.CITATION, citation(top.passage.article, top.passage)))
     blocks.extend(_flag_notes(top.passage))
     return Reply(blocks, answer_buttons(ask_id, top, more=len(result.hits) > 1))
@@ -90,7 +91,7 @@ def more_card(result: Result, ask_id: int, page: int) -> Reply:
         return Reply([Block(BlockKind.TEXT, "没有更多结果了。")], toast="没有更多结果了")
     blocks = [Block(BlockKind.NOTE, f"更多结果（第{page}/{pages}页）：{result.question}")]
     for hit in shown:
-        blocks.append(_quote_block(hit))
+        blocks.append(quote_block(hit))
         blocks.append(Block(BlockKind.CITATION, f"{hit.rank}. " + citation(hit.passage.article, hit.passage)))
     nav = []
     if page > 1:

@@ -129,7 +129,7 @@ class Engine:
             blocks = []
             if hit.rank == 1 and result.answer:
                 blocks.append(Block(BlockKind.ANSWER, result.answer))
-            blocks.append(Block(BlockKind.QUOTE, hit.quote, _relative(hit.answer_span, hit.quote_span)))
+            blocks.append(cards.quote_block(hit))
             blocks.append(Block(BlockKind.CITATION, cards.citation(hit.passage.article, hit.passage)))
             title = (result.answer if hit.rank == 1 and result.answer else hit.passage.article.title)[:64]
             found.append((title, Reply(blocks)))
@@ -236,12 +236,6 @@ class Engine:
 
 def _qtype(value: str | None) -> QuestionType | None:
     return QuestionType(value) if value else None
-
-
-def _relative(span: tuple[int, int] | None, within: tuple[int, int]) -> tuple[int, int] | None:
-    if span is None or span[0] < within[0] or span[1] > within[1]:
-        return None
-    return span[0] - within[0], span[1] - within[0]
 
 
 def open_engine(settings: Settings) -> Engine:

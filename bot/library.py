@@ -46,17 +46,6 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = True) -> Searc
     if build_if_missing and not store.sources():
         log.info("The store at %s is empty: building it from the bundled corpus", settings.db_path)
         build(store, searcher, [bundled_corpus_dir()], workers=1)
-    elif index_behind(store):
+    elif searcher.index.needs_sync():
         searcher.sync(workers=1)
     return searcher
-
-
-def index_behind(store: Store) -> bool:
-    """Whether paragraphs were added or deleted since the index was last brought up to date."""
-    from index.postings import get_meta
-
-    newest = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM paragraphs").fetchone()[0]
-    if newest > get_meta(store.conn, "last_id"):
-        return True
-    stale = "SELECT 1 FROM deleted_paragraphs d JOIN ix_tokens t ON t.paragraph_id = d.id LIMIT 1"
-    return store.conn.execute(stale).fetchone() is not None

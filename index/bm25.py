@@ -121,6 +121,11 @@ class SparseIndex:
 
     # -- reading ------------------------------------------------------------------------------------------
 
+    def needs_sync(self) -> bool:
+        """Whether paragraphs were added or deleted in the store since the index last caught up."""
+        newest = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM paragraphs").fetchone()[0]
+        return newest > get_meta(self.conn, "last_id") or self.conn.execute(_DELETED).fetchone() is not None
+
     @property
     def version(self) -> int:
         """The index version on disk: it changes whenever the indexed paragraphs change."""

@@ -404,3 +404,24 @@ def test_an_old_out_of_order_segment_is_searched_exactly_then_sorted_by_sync(sto
     docs = conn.execute("SELECT docs FROM ix_postings WHERE term = '剑河'").fetchone()[0]
     assert np.frombuffer(docs, "<i4").tolist() == [1, 2, 4, 5]
     assert [reader.search(q, k=2) for q in queries] == before
+
+
+def test_needs_sync_tracks_added_and_deleted_paragraphs(fresh_db) -> None:  # type: ignore[no-untyped-def]
+    from corpus.models import Article, Paragraph
+    from corpus.store import Store
+    from index.bm25 import SparseIndex
+    from index.tokenize import Segmenter
+
+    store = Store.open(fresh_db)
+    index = SparseIndex(store.conn)
+    assert index.needs_sync() is False
+    store.replace_source(
+        "/x.txt", "h", 1, "page", [Article("新文章", [Paragraph("黔江县茶园面积达到3.6万亩。")])]
+    )
+    assert index.needs_sync() is True
+    index.sync(Segmenter().doc_tokens)
+    assert index.needs_sync() is False
+    store.remove_source("/x.txt")
+    assert index.needs_sync() is True
+    index.sync(Segmenter().doc_tokens)
+    assert index.needs_sync() is False
