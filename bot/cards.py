@@ -35,12 +35,12 @@ def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
 
 def quote_block(hit: Hit) -> Block:
     """The hit's quote, with its answer (if any) marked relative to the quote."""
-    mark = None
-    if hit.answer_span is not None:
-        start, end = hit.answer_span[0] - hit.quote_span[0], hit.answer_span[1] - hit.quote_span[0]
-        if 0 <= start < end <= len(hit.quote):
-            mark = (start, end)
-    return Block(BlockKind.QUOTE, hit.quote, mark)
+    marks = [
+        (start - hit.quote_span[0], end - hit.quote_span[0])
+        for start, end in hit.answer_spans
+        if hit.quote_span[0] <= start < end <= hit.quote_span[1]
+    ]
+    return Block(BlockKind.QUOTE, hit.quote, marks[0] if marks else None, tuple(marks[1:]))
 
 
 def _flag_notes(passage: Passage) -> list[Block]:
@@ -58,6 +58,11 @@ def answer_card(result: Result, ask_id: int) -> Reply:
     blocks.append(quote_block(top))
     blocks.append(Block(BlockKind.CITATION, citation(top.passage.article, top.passage)))
     blocks.extend(_flag_notes(top.passage))
+    for part in result.parts:  # a two-part question whose second answer comes from another passage
+        if part.rank is not None and part.rank > 1 and part.rank <= len(result.hits):
+            other = result.hits[part.rank - 1]
+            blocks.append(quote_block(other))
+            blocks.append(Block(BlockKind.CITATION, citation(other.passage.article, other.passage)))
     return Reply(blocks, answer_buttons(ask_id, top, more=len(result.hits) > 1))
 
 

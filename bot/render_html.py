@@ -31,15 +31,9 @@ def escape(text: str) -> str:
 def render_block(block: Block) -> str:
     """One block as Telegram HTML."""
     text = block.text
-    mark = _clamp(block.mark, len(text))
-    if mark is None:
-        before, marked, after = text, "", ""
-    else:
-        before, marked, after = text[: mark[0]], text[mark[0] : mark[1]], text[mark[1] :]
     if block.kind is BlockKind.QUOTE:
-        inner = escape(before) + (f"<b><u>{escape(marked)}</u></b>" if marked else "") + escape(after)
-        return f"<blockquote>{inner}</blockquote>"
-    body = escape(before) + (f"<b>{escape(marked)}</b>" if marked else "") + escape(after)
+        return f"<blockquote>{_highlighted(block, '<b><u>', '</u></b>')}</blockquote>"
+    body = _highlighted(block, "<b>", "</b>")
     if block.kind in (BlockKind.ANSWER, BlockKind.HEADING):
         return f"<b>{escape(text)}</b>"
     if block.kind is BlockKind.NOTE:
@@ -78,11 +72,12 @@ def split_block(block: Block, max_chars: int) -> list[Block]:
         return [block]
     parts = []
     for start, end in spans:
-        mark = None
-        if block.mark is not None:
-            lo, hi = max(block.mark[0], start), min(block.mark[1], end)
-            mark = (lo - start, hi - start) if lo < hi else None
-        parts.append(Block(block.kind, block.text[start:end], mark))
+        marks = [
+            (max(lo, start) - start, min(hi, end) - start)
+            for lo, hi in block.marks
+            if lo < end and hi > start
+        ]
+        parts.append(Block(block.kind, block.text[start:end], marks[0] if marks else None, tuple(marks[1:])))
     return parts
 
 
@@ -116,8 +111,12 @@ def _separator(previous: Block | None, block: Block) -> str:
     return "\n\n"
 
 
-def _clamp(mark: tuple[int, int] | None, length: int) -> tuple[int, int] | None:
-    if mark is None:
-        return None
-    start, end = max(0, mark[0]), min(length, mark[1])
-    return (start, end) if start < end else None
+def _highlighted(block: Block, open_tag: str, close_tag: str) -> str:
+    """The block's text, escaped, with each marked span wrapped in the tags."""
+    text, at = block.text, 0
+    out: list[str] = []
+    for start, end in block.marks:
+        out.extend((escape(text[at:start]), open_tag, escape(text[start:end]), close_tag))
+        at = end
+    out.append(escape(text[at:]))
+    return "".join(out)

@@ -13,13 +13,14 @@ QUOTE_BAR = "│ "
 
 
 def _marked(block: Block, colour: bool) -> str:
-    text = block.text
-    if block.mark is None:
-        return text
-    start, end = block.mark
-    if colour:
-        return f"{text[:start]}{MARK}{text[start:end]}{RESET}{text[end:]}"
-    return f"{text[:start]}【{text[start:end]}】{text[end:]}"
+    text, at = block.text, 0
+    out: list[str] = []
+    for start, end in block.marks:
+        marked = f"{MARK}{text[start:end]}{RESET}" if colour else f"【{text[start:end]}】"
+        out.extend((text[at:start], marked))
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def render_block(block: Block, colour: bool) -> str:

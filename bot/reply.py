@@ -24,11 +24,24 @@ class BlockKind(StrEnum):
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of a reply. ``mark`` is a (start, end) span of ``text`` to highlight, if any."""
+    """One piece of a reply. ``mark`` is a (start, end) span of ``text`` to highlight, if any; ``also`` holds
+    more spans to highlight (both answers of a two-part question)."""
 
     kind: BlockKind
     text: str
     mark: tuple[int, int] | None = None
+    also: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def marks(self) -> list[tuple[int, int]]:
+        """Every span to highlight, clamped to the text, in order, overlaps dropped."""
+        out: list[tuple[int, int]] = []
+        spans = [self.mark, *self.also] if self.mark is not None else list(self.also)
+        for start, end in sorted(spans):
+            start, end = max(0, start, out[-1][1] if out else 0), min(len(self.text), end)
+            if start < end:
+                out.append((start, end))
+        return out
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,30 @@ import math
 import re
 from collections.abc import Sequence
 
+from index.kinds import (
+    KIND_NOUN,
+    KIND_TYPES,
+    asked_kind,
+    asks_nickname,
+    asks_work,
+    kind_names,
+    origin_bonus,
+    quoted_names,
+    titled_works,
+    type_bonus,
+)
 from index.phrases import phrases
-from index.question import QuestionType, described, fold_chars, measure_word, wh_split
+from index.question import QuestionType, described, fold_chars, wh_split
 from index.sentences import split_sentences
 from index.spans import (
-    ORG_ENDS,
-    PLACE_ENDS,
-    TITLE,
-    TITLES,
     Candidate,
-    alternation,
     candidates,
     descriptions,
     inside,
     names_person,
 )
 
-__all__ = ["answer_text", "best_sentence", "extract"]
+__all__ = ["answer_text", "best_sentence", "extract", "extract_scored"]
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +142,21 @@ def _alignment(
 
 def _typed(question: str | None, qtype: QuestionType | None, folded: str) -> list[Candidate]:
     """Candidate answers: what the passage says a person is, for ``褚靖是谁``; else the typed spans."""
-    subject = described(question) if question is not None else None
-    if subject is not None and names_person(subject):
-        found = descriptions(folded, subject)
-        if found:
-            return found
+    if question is not None:
+        subject = described(question)
+        if subject is not None and names_person(subject):
+            found = descriptions(folded, subject)
+            if found:
+                return found
+        special = titled_works(folded) if asks_work(question) else []
+        special += quoted_names(folded) if asks_nickname(question) else []
+        if special:  # phrases stay candidates too: 绰号是什么 is not always answered in quotes
+            split = wh_split(question) if qtype is QuestionType.OTHER else None
+            extra = phrases(folded, split[0], split[1], fold_chars(question)) if split is not None else []
+            return [Candidate(s, e, 1.2) for s, e in special] + extra
+        kind = asked_kind(question)
+        if kind is not None and qtype in KIND_TYPES:
+            return kind_names(folded, kind) + (candidates(qtype, folded) if qtype is not None else [])
     return candidates(qtype, folded) if qtype is not None else []
 
 
@@ -181,27 +198,6 @@ def best_sentence(
     return best
 
 
-_KIND = re.compile(
-    rf"(?:哪|什么)一?(?:个|所|家|座|些|间|位)?(学校|国家|城市|{alternation(ORG_ENDS)}|{alternation(PLACE_ENDS)}|{alternation(TITLES)})"
-)
-_KIND_ENDS = {"学校": ("学", "校", "院", "园"), "国家": ("国",), "城市": ("市", "城")}
-
-
-def _type_bonus(q: str, qtype: QuestionType, value: str, folded: str, end: int) -> float:
-    """Reward a candidate of the asked kind: 几家 → …家, 哪个县 → …县, an organisation with a post."""
-    if qtype is QuestionType.QUANTITY:
-        units = measure_word(q)
-        if units is None:
-            return 0.0
-        return 1.5 if re.search(rf"(?:{units})[余多]?$", value) else -1.0
-    bonus = 0.5 if qtype is QuestionType.ORG and TITLE.match(folded, end) else 0.0
-    kind = _KIND.search(q)
-    if kind and qtype in (QuestionType.PLACE, QuestionType.ORG, QuestionType.TITLE):
-        noun = kind.group(1)
-        bonus += 1.0 if value.endswith(_KIND_ENDS.get(noun, (noun,))) else 0.0
-    return bonus
-
-
 def _clause_marks(folded: str) -> list[int]:
     """Return how many clause marks (，；。…) precede each position, to count the marks between two places."""
     marks, count = [0], 0
@@ -240,6 +236,18 @@ def extract(
     query_tokens: Sequence[str],
 ) -> tuple[int, int] | None:
     """Return the span in ``text`` of the typed answer to ``question``, or None when there is none."""
+    found = extract_scored(question, qtype, text, sentence, query_tokens)
+    return None if found is None else (found[0], found[1])
+
+
+def extract_scored(
+    question: str,
+    qtype: QuestionType,
+    text: str,
+    sentence: tuple[int, int],
+    query_tokens: Sequence[str],
+) -> tuple[int, int, float] | None:
+    """:func:`extract` with the answer's score, comparable between passages for the same question."""
     folded = fold_chars(text)
     found = _typed(question, qtype, folded)
     split = wh_split(question) if qtype is QuestionType.OTHER and not found else None
@@ -247,7 +255,7 @@ def extract(
         found += phrases(folded, split[0], split[1], fold_chars(question))
     cands = [c for c in found if 0 < c.end - c.start <= MAX_ANSWER_CHARS]
     q = _compact(fold_chars(question))
-    if qtype in (QuestionType.PLACE, QuestionType.ORG) and not _KIND.search(q):
+    if qtype in (QuestionType.PLACE, QuestionType.ORG) and not KIND_NOUN.search(q):
         cands = [c for c in cands if not any(inside(c, o) for o in cands)]  # 美国 inside 美国得克萨斯州
     if not cands:
         return None
@@ -258,6 +266,8 @@ def extract(
     best: tuple[float, int, int] | None = None
     for cand in cands:
         value = _compact(folded[cand.start : cand.end])
+        if not any(ch.isalnum() for ch in value):
+            continue  # a lone 《 or “ is no answer
         numbers = re.findall(r"\d+(?:\.\d+)?", value)
         if value in q or (numbers and all(n in q_numbers for n in numbers)):
             continue
@@ -265,10 +275,10 @@ def extract(
             continue  # `陈蓉是谁`: a name that contains the asked-about name (陈蓉才) is not the answer
         in_sentence = sentence[0] <= cand.start and cand.end <= sentence[1]
         score = cand.prior + (2.0 if in_sentence else 0.0) + 1.5 * _proximity(cand, occ, weights, marks)
-        score += _type_bonus(q, qtype, value, folded, cand.end)
+        score += type_bonus(q, qtype, value, folded, cand.end) + origin_bonus(q, folded, cand.start, cand.end)
         if best is None or score > best[0]:
             best = (score, cand.start, cand.end)
-    return None if best is None else (best[1], best[2])
+    return None if best is None else (best[1], best[2], best[0])
 
 
 def answer_text(text: str, span: tuple[int, int]) -> str:

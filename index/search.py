@@ -11,20 +11,23 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
 from index import build
 from index.abstain import Relevance, relevance
-from index.answer import best_sentence, extract
+from index.answer import best_sentence, extract_scored
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
+from index.kinds import asked_kind
+from index.multi import combine, split_question
 from index.normalize import fold
 from index.question import QuestionType, classify
+from index.quotes import quote_around
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
-from index.sentences import split_sentences
 from index.tokenize import Segmenter
 
 log = logging.getLogger(__name__)
@@ -33,10 +36,21 @@ MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 PROMOTE_DEPTH = 3  # runner-up passages tried when the best one holds no typed answer
 PROMOTE_RATIO = 0.8  # ... if their score is at least this share of the best one's
+PROMOTE_MARGIN = 1.0  # ... or when their answer scores this much better than the best one's
 UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A typed answer found in a hit: the quote around it, its span and its score."""
+
+    hit: Hit
+    quote: tuple[int, int]
+    span: tuple[int, int]
+    score: float
 
 
 def _code_version() -> str:
@@ -121,7 +135,7 @@ class Searcher:
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None
             if result is None:
-                result = self._answer(question, k, qtype)
+                result = self._answer_parts(question, k, qtype)
                 if self.cache is not None:
                     self.cache.put(key, k, version, self._payload(result))
             else:
@@ -137,11 +151,24 @@ class Searcher:
         )
         return result
 
+    def _answer_parts(self, question: str, k: int, qtype: QuestionType | None) -> Result:
+        """A question asking two things is answered as two questions, combined (:mod:`index.multi`)."""
+        split = split_question(question, self.segmenter.words) if qtype is None else None
+        if split is None:
+            return self._answer(question, k, qtype)
+        return combine(question, [self._answer(part, k, None) for part in split], k)
+
     def _answer(self, question: str, k: int, qtype: QuestionType | None) -> Result:
         qtype = qtype or classify(question)
         terms, words = self.segmenter.query(question)
         jieba = self.segmenter.jieba
         query = Query.of(words, jieba.FREQ, jieba.total)
+        kind = asked_kind(question)
+        if kind is not None and kind.search_ends and kind.noun in words:
+            # 哪所学校: a school's name, not the word 学校, answers it (index/kinds.py)
+            terms = [t for t in terms if t != kind.noun] or terms
+            query = Query(query.weights, {kind.noun: kind.search_ends})
+        query = replace(query, text=re.sub(r"\s+", "", fold(question)))
         result = Result(
             question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
         )
@@ -155,37 +182,58 @@ class Searcher:
         ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant
-        for rank, (pid, score) in enumerate(ranked[:k], start=1):
+        for rank, (pid, score) in enumerate(ranked[: max(k, PROMOTE_DEPTH)], start=1):
             passage = passages[pid]
             result.hits.append(
                 Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
             )
         if not result.abstained:
-            self._extract_answer(result)
-            if result.answer is None and result.qtype not in UNTYPED:
-                self._promote_answering_hit(result, query)
+            self._extract_answer(result, query)
+        del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
         return result
 
-    def _promote_answering_hit(self, result: Result, query: Query) -> None:
-        """A typed question whose best passage holds no answer of that type: a close runner-up that does
-        (and is as relevant) goes first. The answer type is a ranking signal BM25 cannot see."""
+    def _answer_in(self, result: Result, hit: Hit, quote: tuple[int, int]) -> _Found | None:
+        """The typed answer in ``hit`` (its span, the quote widened around it, its score), or None."""
+        text = hit.passage.text
+        found = extract_scored(result.question, result.qtype, text, quote, result.terms)
+        if found is None or not 0 < found[1] - found[0] <= MAX_ANSWER_CHARS:
+            return None
+        span = (found[0], found[1])
+        widened = quote_around(text, quote, span)
+        return None if widened is None else _Found(hit, widened, span, found[2])
+
+    def _extract_answer(self, result: Result, query: Query) -> None:
+        """The answer from the best passage — or from a close runner-up whose typed answer is clearly better.
+
+        The answer type is a ranking signal BM25 cannot see: a typed question whose best passage holds no
+        answer of that type (or a much weaker one) is answered by a runner-up that does, if it is as relevant.
+        """
         top = result.hits[0]
-        for hit in result.hits[1:PROMOTE_DEPTH]:
-            if hit.score < PROMOTE_RATIO * top.score:
-                break
-            if not relevance(query, hit.passage).relevant:
-                continue
-            quote = self._quote(hit.passage, result, 1)
-            span = extract(result.question, result.qtype, hit.passage.text, quote, result.terms)
-            widened = quote_around(hit.passage.text, quote, span) if span else None
-            if span is not None and widened is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-                hit.quote_span, hit.answer_span = widened, span
-                result.hits.remove(hit)
-                result.hits.insert(0, hit)
-                for rank, h in enumerate(result.hits, start=1):
-                    h.rank = rank
-                result.answer = hit.passage.text[span[0] : span[1]]
+        if AUTHOR_QUESTION.search(fold(result.question)) and top.passage.article.byline:
+            name = byline_name(top.passage.article.byline)
+            if name:
+                result.answer, result.answer_from = name, "byline"
                 return
+        chosen = self._answer_in(result, top, top.quote_span)
+        if result.qtype not in UNTYPED:
+            for hit in result.hits[1:PROMOTE_DEPTH]:
+                if hit.score < PROMOTE_RATIO * top.score:
+                    break
+                if not relevance(query, hit.passage).relevant:
+                    continue
+                found = self._answer_in(result, hit, self._quote(hit.passage, result, 1))
+                if found is not None and (chosen is None or found.score > chosen.score + PROMOTE_MARGIN):
+                    chosen = found
+        if chosen is None:
+            return
+        hit = chosen.hit
+        hit.quote_span, hit.answer_span = chosen.quote, chosen.span
+        if hit is not top:
+            result.hits.remove(hit)
+            result.hits.insert(0, hit)
+            for rank, h in enumerate(result.hits, start=1):
+                h.rank = rank
+        result.answer = hit.passage.text[chosen.span[0] : chosen.span[1]]
 
     def _quote(self, passage: Passage, result: Result, rank: int) -> tuple[int, int]:
         """The evidence sentence: aligned with the whole question for the answer passage, by terms for the rest."""
@@ -206,69 +254,12 @@ class Searcher:
         self._folded[passage.id] = (passage.text, folded)
         return folded
 
-    def _extract_answer(self, result: Result) -> None:
-        top = result.hits[0]
-        if AUTHOR_QUESTION.search(fold(result.question)) and top.passage.article.byline:
-            name = byline_name(top.passage.article.byline)
-            if name:
-                result.answer, result.answer_from = name, "byline"
-                return
-        span = extract(result.question, result.qtype, top.passage.text, top.quote_span, result.terms)
-        if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            quote = quote_around(top.passage.text, top.quote_span, span)
-            if quote is not None:
-                top.quote_span, top.answer_span = quote, span
-                result.answer = top.passage.text[span[0] : span[1]]
-
     def _payload(self, result: Result) -> dict[str, Any]:
-        return {
-            "answer": result.answer,
-            "abstained": result.abstained,
-            "qtype": result.qtype.value,
-            "terms": result.terms,
-            "answer_from": result.answer_from,
-            "hits": [
-                [h.passage.id, h.score, list(h.quote_span), h.answer_span and list(h.answer_span)]
-                for h in result.hits
-            ],
-        }
+        return result.to_payload()
 
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
-        rows = payload["hits"]
-        passages = self.store.passages([row[0] for row in rows])
-        if len(passages) != len(rows):
-            return None  # a passage vanished between version checks: answer afresh
-        hits = [
-            Hit(rank, score, passages[pid], (qs[0], qs[1]), (a[0], a[1]) if a else None)
-            for rank, (pid, score, qs, a) in enumerate(rows, start=1)
-        ]
-        return Result(
-            question=question,
-            answer=payload["answer"],
-            abstained=payload["abstained"],
-            elapsed_ms=0.0,
-            hits=hits,
-            qtype=QuestionType(payload["qtype"]),
-            terms=list(payload["terms"]),
-            answer_from=payload.get("answer_from", "text"),
-        )
-
-
-def quote_around(text: str, quote: tuple[int, int], answer: tuple[int, int]) -> tuple[int, int] | None:
-    """The quote, widened so the answer stands inside it; None when the answer is not in or next to it.
-
-    The answer is always shown inside its quote. An answer in the sentence before or after the quote joins
-    that sentence to it; an answer further away is not trusted (the evidence sentence does not support it).
-    """
-    if quote[0] <= answer[0] and answer[1] <= quote[1]:
-        return quote
-    sentences = split_sentences(text) or [(0, len(text))]
-    holding = next((s for s in sentences if s[0] <= answer[0] < s[1]), (answer[0], answer[1]))
-    start, end = min(holding[0], answer[0]), max(holding[1], answer[1])
-    between = [s for s in sentences if min(end, quote[1]) <= s[0] < max(start, quote[0])]
-    if between:
-        return None
-    return min(start, quote[0]), max(end, quote[1])
+        passages = self.store.passages([row[0] for row in payload["hits"]])
+        return Result.from_payload(question, payload, passages)
 
 
 def byline_name(byline: str) -> str | None:

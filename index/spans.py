@@ -18,6 +18,7 @@ from typing import Any
 from index.question import QuestionType
 
 __all__ = [
+    "JOIN_TAGS",
     "ORG_ENDS",
     "PLACE_ENDS",
     "TITLE",
@@ -26,6 +27,7 @@ __all__ = [
     "alternation",
     "candidates",
     "descriptions",
+    "extend_left",
     "inside",
     "names_person",
     "tagged",
@@ -77,9 +79,9 @@ _LOCATED = re.compile(
 )
 _FOREIGN_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}(?:[·・•][\u4e00-\u9fff]{1,8})+")
 _PERSON_TAGS = ("nr", "nrfg", "nrt")
-_JOIN_TAGS = frozenset({"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "f", "l"})
+JOIN_TAGS = frozenset({"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "f", "l"})
 _EXTEND_TAGS: dict[QuestionType, frozenset[str]] = {
-    QuestionType.ORG: _JOIN_TAGS,
+    QuestionType.ORG: JOIN_TAGS,
     QuestionType.PLACE: frozenset({"ns", "nz", "j", "f"}),
 }
 
@@ -116,7 +118,7 @@ def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(out)
 
 
-def _extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags: frozenset[str]) -> int:
+def extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags: frozenset[str]) -> int:
     """Return where a name ending with word ``k`` starts: extend over preceding name-like words."""
     start = words[k][0]
     j = k - 1
@@ -155,11 +157,11 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
         if qtype is QuestionType.PERSON and tag in _PERSON_TAGS and len(word) >= 2:
             out.append(Candidate(s, e, 1.0))
         elif qtype is QuestionType.PLACE and (tag == "ns" or (word.endswith(PLACE_ENDS) and tag != "v")):
-            start = _extend_left(folded, words, k, _EXTEND_TAGS[qtype])
+            start = extend_left(folded, words, k, _EXTEND_TAGS[qtype])
             if e - start >= 2:
                 out.append(Candidate(start, e, 1.0 if tag == "ns" else 0.7))
         elif qtype is QuestionType.ORG and (tag == "nt" or word.endswith(ORG_ENDS)):
-            start = _extend_left(folded, words, k, _EXTEND_TAGS[qtype])
+            start = extend_left(folded, words, k, _EXTEND_TAGS[qtype])
             if e - start > len(word) or (len(word) >= 4 and tag in ("nt", "nz", "n")):
                 out.append(Candidate(start, e, 1.0 if tag == "nt" else 0.8))
     if qtype is QuestionType.PLACE:
@@ -177,7 +179,7 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
     return out
 
 
-_DESC_TAGS = _JOIN_TAGS | {"zg", "ng"}
+_DESC_TAGS = JOIN_TAGS | {"zg", "ng"}
 _TITLE_ENDS = re.compile(rf"(?:{alternation(TITLES)})\s?$")
 _COPULA = re.compile(r"\s?(?:[（(][^（）()]{0,40}[）)])?\s?(?:是|系|现任|担任|出任)\s?(?:一名|一位|一个)?")
 _APPOSITION = re.compile(r"\s?(?:[（(][^（）()]{0,40}[）)])?\s?[,，]\s?")

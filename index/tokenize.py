@@ -37,7 +37,9 @@ BIGRAM_MARK = ""
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORDLIKE = re.compile(r"[\w%]", re.UNICODE)
-_QUESTION_PREFIXES = ("几", "哪", "多少", "什么", "怎么", "为何")
+_QUESTION_PREFIXES = ("几", "哪", "多少", "什么", "怎么", "为何", "啥")
+_MEASURES = frozenset("个名人家所亩元岁年月天日次场项门条支辆座本部种件位户只头张台套批届期篇首")
+_PARTICLES = frozenset("了着过的")
 _COUNTING = ("几", "哪", "多少")
 _NUMERALS = "一两二三四五六七八九十几"
 
@@ -129,8 +131,26 @@ class Segmenter:
                 self._jieba.add_word(word, _keep_whole_freq(self._jieba, word))
 
     def words(self, text: str) -> list[str]:
-        """jieba's precise cut of the folded text, punctuation and spaces dropped."""
-        return [w for w in self.jieba.cut(fold(text)) if _WORDLIKE.search(w)]
+        """jieba's precise cut of the folded text, punctuation and spaces dropped, its guessed words mended."""
+        return self._mend([w for w in self.jieba.cut(fold(text)) if _WORDLIKE.search(w)])
+
+    def _mend(self, words: list[str]) -> list[str]:
+        """Split two kinds of words jieba's HMM makes up across a boundary it cannot see: a measure word glued to
+        what follows a number (``2023`` ``年评`` → ``年`` ``评``; ``多少`` ``名好`` → ``名`` ``好``) and a particle
+        glued to a verb (``评了`` → ``评`` ``了``). Dictionary and user words are never split."""
+        freq = self.jieba.FREQ
+        out: list[str] = []
+        for word in words:
+            if len(word) >= 2 and not freq.get(word) and _CJK_RUN.fullmatch(word):
+                counted = out and (out[-1][-1].isdigit() or out[-1].endswith(_COUNTING + tuple(_NUMERALS)))
+                if counted and word[0] in _MEASURES:
+                    out.extend((word[0], word[1:]))
+                    continue
+                if word[-1] in _PARTICLES:
+                    out.extend((word[:-1], word[-1]))
+                    continue
+            out.append(word)
+        return out
 
     def _expand(self, word: str) -> list[str]:
         """A word with its search-mode sub-words (中药材 → 中药, 药材, 中药材), like ``cut_for_search``."""

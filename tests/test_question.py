@@ -112,3 +112,8 @@ def test_wh_split(question: str, expected: tuple[str, str] | None) -> None:
 )
 def test_described(question: str, expected: str | None) -> None:
     assert described(question) == expected
+
+
+def test_colloquial_when_is_a_date_question_but_what_period_is_not() -> None:
+    assert classify("正安县医院啥时候建成远程超声医学中心") is QuestionType.DATE
+    assert classify("新角龙类生存于什么时期？") is QuestionType.OTHER

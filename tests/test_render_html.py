@@ -118,3 +118,13 @@ def test_the_fake_refuses_malformed_html(markup: str, error: str) -> None:
     with pytest.raises(ApiError, match="can't parse entities") as caught:
         parse_html(markup)
     assert error in caught.value.description
+
+
+def test_two_marks_in_one_quote() -> None:
+    a, b = QUOTE.index("15.78万亩"), QUOTE.index("31个")
+    block = Block(BlockKind.QUOTE, QUOTE, (a, a + 7), ((b, b + 3),))
+    assert render_block(block) == (
+        "<blockquote>截至目前，剑河县中药材种植面积达<b><u>15.78万亩</u></b>，品种<b><u>31个</u></b>。</blockquote>"
+    )
+    pieces = split_block(block, 30)
+    assert [p.marks for p in pieces if p.marks] and sum(len(p.marks) for p in pieces) == 2

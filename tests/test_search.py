@@ -81,3 +81,33 @@ def test_an_open_searcher_answers_from_articles_ingested_by_another_connection(f
     assert result.abstained is False
     assert result.answer == "3.6万亩"
     assert result.hits[0].passage.article.title == "黔江县茶叶丰收"
+
+
+def test_a_school_is_answered_by_its_name_and_where_she_came_from(searcher: Searcher) -> None:
+    result = searcher.ask("李妙洁原来在哪所学校工作", k=1)  # -k 1 answers as the default does
+    assert result.answer == "广州空港实验中学"
+    assert result.hits[0].quote.startswith("2022年8月，广州空港实验中学副校长李妙洁来到边阳中学")
+
+
+def test_typed_questions_the_page_answers(searcher: Searcher) -> None:
+    assert searcher.ask("正安县人民医院把哪个科室打造为名牌科室").answer == "心血管内科"
+    assert searcher.ask("战友们怎么称呼陈蓉").answer == "陈哥"
+    assert searcher.ask("两办印发了哪份关于社区工作者的文件").answer == "《关于加强社区工作者队伍建设的意见》"
+    assert searcher.ask("正安县医院啥时候建成远程超声医学中心").answer == "2023年3月"
+
+
+def test_phrase_share_is_the_longest_run_of_the_question_in_the_text() -> None:
+    from index.rerank import phrase_share
+
+    question = "哪家医院帮扶正安县人民医院"
+    assert phrase_share(question, "由广东省珠海市人民医院帮扶正安县人民医院。") == 11 / 13
+    assert phrase_share(question, "珠海市人民医院+正安县人民医院") == 7 / 13
+    assert phrase_share(question, "帮扶医院") == 0.0  # runs under three characters count nothing
+    assert phrase_share("", "text") == 0.0
+
+
+def test_a_which_noun_is_matched_by_names_of_its_kind() -> None:
+    query = Query({"李妙洁": 1.0, "学校": 1.0}, {"学校": ("中学", "大学")})
+    assert query.coverage("广州空港实验中学副校长李妙洁") == 1.0
+    assert query.coverage("李妙洁说") == 0.5
+    assert sentence_coverage(query, "李妙洁来到边阳中学。天气很好。") == 1.0

@@ -106,3 +106,19 @@ def test_mine_words_finds_places_organisations_and_people_with_short_forms() -> 
     assert mine_words(text) == [
         *["周涛", "剑河县", "剑河", "贵州中医药大学", "贾军", "正安县", "正安", "正安县人民医院"],
     ]
+
+
+def test_guessed_words_across_a_measure_word_or_particle_are_mended() -> None:
+    seg = Segmenter()
+    assert seg.words("沈阳2023年评了多少名好支书") == [
+        "沈阳",
+        "2023",
+        "年",
+        "评",
+        "了",
+        "多少",
+        "名",
+        "好",
+        "支书",
+    ]
+    assert seg.query_words("沈陽2023年評了多少名好支書") == ["沈阳", "2023", "年", "评", "好", "支书"]
