@@ -41,6 +41,22 @@ OFF_TOPIC = [
     "What is the stock price of Apple?",
     "How do I reset my password?",
 ]
+#: Written after the rule for questions about the present moment (index/abstain.py LIVE) was added, to check it on
+#: other wording. Not unseen any more: the small-talk rule (SMALL_TALK) came after 你是机器人吗 got through.
+OFF_TOPIC_LATER = [
+    "后天广州气温多少度",
+    "深圳今天的空气质量怎么样",
+    "人民币对美元汇率现在是多少",
+    "今晚湖人队比赛的比分",
+    "明天从北京到上海的航班还有票吗",
+    "最新的油价是多少",
+    "怎么做红烧肉",
+    "推荐一部好看的电影",
+    "你是机器人吗",
+    "Who won the football match last night?",
+    "What time is it in Tokyo?",
+    "Translate hello into French",
+]
 
 
 def searcher_for(source: Path, folder: Path) -> Searcher:
@@ -80,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
                     "answerable": asked == store_name,
                 }
                 print(json.dumps({**row, "abstained": round(rate(searcher, qs), 4)}), flush=True)
-            row = {"store": store_name, "questions": "off-topic", "n": len(OFF_TOPIC), "answerable": False}
-            print(json.dumps({**row, "abstained": round(rate(searcher, OFF_TOPIC), 4)}), flush=True)
+            for name, off in (("off-topic", OFF_TOPIC), ("off-topic-later", OFF_TOPIC_LATER)):
+                row = {"store": store_name, "questions": name, "n": len(off), "answerable": False}
+                print(json.dumps({**row, "abstained": round(rate(searcher, off), 4)}), flush=True)
             searcher.store.close()
     return 0
 

@@ -16,7 +16,7 @@ from corpus.store import Passage
 from index.normalize import fold
 from index.rerank import Query
 
-__all__ = ["MIN_COVERAGE", "Relevance", "passage_haystack", "relevance"]
+__all__ = ["LIVE", "MIN_COVERAGE", "SMALL_TALK", "Relevance", "asks_live", "passage_haystack", "relevance"]
 
 #: Least weighted share of the question's words the best passage and its header must contain.
 MIN_COVERAGE = 0.55
@@ -46,6 +46,33 @@ GENERIC_STEMS = frozenset(
         "全国",
     ]
 )
+
+
+#: A question about this moment's weather, prices or scores: dated articles cannot answer it, however many of its
+#: words they share (上海 and 房价 both occur in a big archive).
+LIVE = re.compile(
+    r"(?:今天|明天|后天|今晚|明早|现在|此刻|当前|实时|这会儿|最新)[^。?？]{0,12}?"
+    r"(?:天气|气温|温度|下雨|下雪|降雨|刮风|股价|股票|汇率|油价|金价|房价|价格|多少钱|行情|比分|路况|航班|空气质量|"
+    r"节目|演出|比赛)|"
+    r"(?:天气|气温|路况|空气质量)[^。?？]{0,6}?(?:怎么样|如何|好吗|好不好)|"
+    r"\b(?:weather|forecast|stock price|share price|exchange rate)\b",
+    re.IGNORECASE,
+)
+
+
+#: Talk addressed to the bot itself (``你叫什么名字``, ``你是机器人吗``): no article is about "you".
+SMALL_TALK = re.compile(
+    r"^(?:你好|您好|你是谁|你叫什么|你的名字|你是(?:不是)?(?:机器人|人|ai|真人)|你会(?:做)?什么|你能做什么|谢谢|再见)|"
+    r"^(?:hi|hello|who are you|what is your name|are you a (?:bot|robot|human))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_live(question: str) -> bool:
+    """True for a question about the present moment (``明天会下雨吗``, ``今晚有什么电视节目``) or small talk
+    addressed to the bot (``你叫什么名字``): questions no article answers, whatever words they share."""
+    q = fold(question).strip()
+    return LIVE.search(q) is not None or SMALL_TALK.search(q) is not None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from corpus.store import Passage, Store
 from index import build
-from index.abstain import Relevance, relevance
+from index.abstain import Relevance, asks_live, relevance
 from index.answer import best_sentence, extract_scored
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
@@ -181,7 +181,7 @@ class Searcher:
             return result
         ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
-        result.abstained = not verdict.relevant
+        result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, PROMOTE_DEPTH)], start=1):
             passage = passages[pid]
             result.hits.append(

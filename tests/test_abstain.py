@@ -82,3 +82,17 @@ def test_a_place_the_passage_does_not_name_means_not_relevant(searcher) -> None:
     result = searcher.ask("正安县中药材品种?")
     assert result.abstained is True
     assert searcher.ask("剑河县中药材品种?").abstained is False
+
+
+def test_questions_about_the_present_moment_are_not_for_an_archive() -> None:
+    from index.abstain import asks_live
+
+    assert asks_live("明天会下雨吗")
+    assert asks_live("貴州茅台今天股價多少")  # traditional folded first
+    assert asks_live("What is the weather in London?")
+    assert not asks_live("剑河中药材面积?")
+    assert not asks_live("2022年剑河县的天气")  # a dated question an article may answer
+    assert not asks_live("现在剑河县中药材种植面积是多少")
+    assert asks_live("今晚有什么电视节目")
+    assert asks_live("你叫什么名字") and asks_live("你是机器人吗") and asks_live("Who are you?")
+    assert not asks_live("褚靖是谁")
