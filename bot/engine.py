@@ -17,6 +17,7 @@ from bot.library import open_searcher
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
 from bot.state import ChatState, StateStore
+from index.multi import split_question
 from index.question import QuestionType
 from index.search import Result, Searcher
 
@@ -58,10 +59,12 @@ class Engine:
         with self.lock:
             previous = self.state.last_asked(chat_id)
             resolved = resolve(
-                text, previous.resolved if previous else None, self.searcher.segmenter.query_tokens
+                text,
+                self._last_asked(previous.resolved) if previous else None,
+                self.searcher.segmenter.query_tokens,
             )
             qtype = None
-            if resolved.followup and previous is not None and previous.qtype:
+            if resolved.followup and resolved.keeps_type and previous is not None and previous.qtype:
                 qtype = QuestionType(previous.qtype)
             result = self.searcher.ask(resolved.question, k=MORE_K, qtype=qtype)
             asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
@@ -72,6 +75,11 @@ class Engine:
                 top = result.hits[0].passage
                 self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
             return reply
+
+    def _last_asked(self, question: str) -> str:
+        """The previous question, or its last part when it asked two things (a follow-up continues from there)."""
+        parts = split_question(question, self.searcher.segmenter.words)
+        return parts[-1] if parts else question
 
     def handle_command(self, chat_id: int, name: str, args: str = "") -> Reply:
         """/start, /help, /about, /ask, /more, /article, /next, /prev."""

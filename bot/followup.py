@@ -2,7 +2,9 @@
 
 A message is a follow-up when it is short and marked as one (ends in 呢, starts with 那/那么/还有/另外/其中).
 Its core replaces the matching part of the previous question: a place for a place (`那正安县呢?`), a person for a
-person, otherwise the last thing asked about (the attribute). A full question starts a new topic.
+person, otherwise the last thing asked about (the attribute). A question opening with 他/她/它 is about the previous
+question's subject (`她什么时候来的` after `李妙洁原来在哪所学校工作` → `李妙洁什么时候来的`). A full question
+starts a new topic.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|镇|乡|村|街�
 ORG = re.compile(r"[\u4e00-\u9fff]{2,12}(?:医院|大学|中学|小学|学校|公司|集团|委员会|政府|支队|中心|局|部)")
 
 
+PRONOUN = re.compile(r"^(?:他|她|它)(?!们)")
+MAX_PRONOUN_CHARS = 30
+
+
 @dataclass(frozen=True)
 class Resolved:
     """The question to search for, and whether it was resolved against the previous one."""
 
     question: str
     followup: bool
+    keeps_type: bool = (
+        True  # an elliptical `品种呢?` asks what the previous question asked; `她什么时候来的` does not
+    )
 
 
 def is_followup(text: str) -> bool:
@@ -46,6 +55,11 @@ def _replace_last(haystack: str, old: str, new: str) -> str:
 
 def resolve(text: str, previous: str | None, content_words: Callable[[str], Sequence[str]]) -> Resolved:
     """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's search words."""
+    if previous is not None and PRONOUN.match(text.strip()) and len(text.strip()) <= MAX_PRONOUN_CHARS:
+        named = [w for w in content_words(previous) if w in previous and len(w) >= 2]
+        if named:
+            subject = min(named, key=lambda w: (previous.find(w), -len(w)))
+            return Resolved(PRONOUN.sub(subject, text.strip(), count=1), True, keeps_type=False)
     if previous is None or not is_followup(text):
         return Resolved(text.strip(), False)
     new = core(text)

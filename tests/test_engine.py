@@ -41,6 +41,22 @@ def test_followup_resolves_against_previous_question(engine: Engine) -> None:
     assert reply.blocks[1].text == "31个"
 
 
+def test_pronoun_followup_keeps_its_own_question_type(engine: Engine) -> None:
+    engine.handle_text(9, "李妙洁原来在哪所学校工作")
+    reply = engine.handle_text(9, "她什么时候来的")
+    assert reply.blocks[0].text == "（理解为：李妙洁什么时候来的）"
+    assert reply.blocks[1].text == "2022年8月"
+
+
+def test_two_part_question_and_a_followup_to_its_last_part(engine: Engine) -> None:
+    reply = engine.handle_text(10, "剑河县中药材种植面积和品种分别是多少")
+    assert reply.blocks[0].text == "15.78万亩；31个"
+    quote = reply.blocks[1]
+    assert [quote.text[s:e] for s, e in quote.marks] == ["15.78万亩", "31个"]
+    followup = engine.handle_text(10, "那正安县呢?")
+    assert followup.blocks[0].text == "（理解为：正安县中药材种植品种是多少）"
+
+
 def test_new_full_question_starts_a_new_topic(engine: Engine) -> None:
     engine.handle_text(8, "剑河中药材面积?")
     reply = engine.handle_text(8, "罗甸县委书记是谁")

@@ -52,3 +52,10 @@ def test_markers() -> None:
     assert is_followup("那正安县怎么样？")
     assert not is_followup("剑河县中药材种植面积有多少呢，涉及多少个品种，产值多少，今年的情况怎么样呢")
     assert core("那么正安县的呢？") == "正安县"
+
+
+def test_a_pronoun_question_is_about_the_previous_subject() -> None:
+    r = resolve("她从事消防工作多少年", "陈蓉哪一年担任玉溪市消防救援支队政委", words)
+    assert (r.question, r.followup, r.keeps_type) == ("陈蓉从事消防工作多少年", True, False)
+    assert resolve("他们从事消防工作多少年", "陈蓉是谁", words).followup is False
+    assert resolve("她是谁", None, words).question == "她是谁"
