@@ -21,15 +21,17 @@ from index.kinds import (
     KIND_TYPES,
     asked_kind,
     asks_nickname,
+    asks_several,
     asks_work,
     kind_names,
+    listed,
     origin_bonus,
     quoted_names,
     titled_works,
     type_bonus,
 )
 from index.phrases import phrases
-from index.question import QuestionType, described, fold_chars, wh_split
+from index.question import QuestionType, described, fold_chars, measure_word, wh_split
 from index.sentences import split_sentences
 from index.spans import (
     Candidate,
@@ -179,6 +181,9 @@ def best_sentence(
     weights = _weights(occ, spans)
     total = sum(weights.values()) or 1.0
     typed = _typed(question, qtype, folded)
+    units = measure_word(question) if question is not None and qtype is QuestionType.QUANTITY else None
+    if units is not None:  # 几等奖: only a quantity in that unit makes a sentence hold the answer
+        typed = [c for c in typed if re.search(rf"(?:{units})[余多]?$", _compact(folded[c.start : c.end]))]
     align = [0.0] * len(spans) if question is None else _alignment(question, folded, spans, typed)
     lead = question is not None and any(a < TOPIC_CHARS for places in occ.values() for a, _ in places)
     best, best_score = spans[0], -1.0
@@ -253,6 +258,8 @@ def extract_scored(
     split = wh_split(question) if qtype is QuestionType.OTHER and not found else None
     if split is not None:
         found += phrases(folded, split[0], split[1], fold_chars(question))
+    if asks_several(question):
+        found += listed(found, folded)
     cands = [c for c in found if 0 < c.end - c.start <= MAX_ANSWER_CHARS]
     q = _compact(fold_chars(question))
     if qtype in (QuestionType.PLACE, QuestionType.ORG) and not KIND_NOUN.search(q):

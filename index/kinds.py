@@ -33,8 +33,10 @@ __all__ = [
     "Kind",
     "asked_kind",
     "asks_nickname",
+    "asks_several",
     "asks_work",
     "kind_names",
+    "listed",
     "origin_bonus",
     "quoted_names",
     "titled_works",
@@ -72,7 +74,7 @@ def _kinds() -> dict[str, tuple[str, ...]]:
 @cache
 def _asked() -> re.Pattern[str]:
     nouns = "|".join(sorted(_kinds(), key=len, reverse=True))
-    return re.compile(rf"(?:哪|什么|何)一?(?:个|所|家|座|些|间|位|类|种)?({nouns})")
+    return re.compile(rf"(?:哪|什么|何)[一两二三四五六七八九几]?(?:个|所|家|座|些|间|位|类|种)?({nouns})")
 
 
 _WORK = re.compile(
@@ -180,3 +182,26 @@ def type_bonus(q: str, qtype: QuestionType, value: str, folded: str, end: int) -
         noun = kind.group(1)
         bonus += 1.0 if value.endswith(_NOUN_ENDS.get(noun, (noun,))) else 0.0
     return bonus
+
+
+_PLURAL = re.compile(r"哪[两二三四五六七八九几]|哪些|分别是")
+_LIST_MARK = re.compile(r"\s?[、和与及]\s?")
+
+
+def asks_several(question: str) -> bool:
+    """True when the question asks for more than one thing of a kind (``哪两个部门``, ``哪些``)."""
+    return _PLURAL.search(fold_chars(question)) is not None
+
+
+def listed(cands: list[Candidate], folded: str) -> list[Candidate]:
+    """Candidates written as a list (``中共中央办公厅、国务院办公厅``) joined into one, for plural questions."""
+    by_start = {c.start: c for c in cands}
+    out = []
+    for first in cands:
+        end, count = first.end, 1
+        while (mark := _LIST_MARK.match(folded, end)) is not None and (
+            nxt := by_start.get(mark.end())
+        ) is not None:
+            end, count = nxt.end, count + 1
+            out.append(Candidate(first.start, end, first.prior + 0.2 * count))
+    return out

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from index.names import longer_names, place_runs
 from index.question import QuestionType
 
 __all__ = [
@@ -55,6 +56,7 @@ ORG_ENDS = tuple(word_list("answer_org_suffixes.txt"))
 PLACE_ENDS = tuple(word_list("answer_place_suffixes.txt"))
 
 _CN = "零〇一二两三四五六七八九十百千万亿"
+
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?(?:\s?[十百千万亿]+)?|[零〇一二两三四五六七八九十][{_CN}]*)"
 _APPROX = "近|约|逾|超过|将近|大约|不到|不足|接近"
 _QUANTITY = re.compile(
@@ -168,6 +170,7 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
         for m in _LOCATED.finditer(folded):
             out.append(Candidate(m.start(1), m.end(1), 1.2))
     if qtype is QuestionType.PERSON:
+        out.extend(Candidate(s, e, p) for s, e, p in longer_names(folded, words, _tagger().tokenizer.FREQ))
         for m in _FOREIGN_NAME.finditer(folded):
             out.append(_foreign_name(words, m.start(), m.end()))
         for m in _NAME_AFTER_TITLE.finditer(folded):
@@ -286,6 +289,10 @@ def candidates(qtype: QuestionType | None, folded: str) -> list[Candidate]:
     if qtype is QuestionType.PERSON:  # 布兰科 inside 布兰科·茨尔文科夫斯基 is not a candidate of its own
         named = _named(folded, qtype)
         return [c for c in named if not any(inside(c, o) for o in named)]
-    if qtype in (QuestionType.PLACE, QuestionType.ORG):
+    if qtype is QuestionType.PLACE:
+        places = _named(folded, qtype)
+        spans = place_runs([(c.start, c.end, c.prior) for c in places], folded, tagged(folded))
+        return places + [Candidate(s, e, p) for s, e, p in spans]
+    if qtype is QuestionType.ORG:
         return _named(folded, qtype)
     return []

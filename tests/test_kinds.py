@@ -58,3 +58,15 @@ def test_where_someone_came_from_beats_where_they_went() -> None:
     assert origin_bonus("李妙洁之前在哪所学校任职", text, *came_from) == ORIGIN_BONUS
     assert origin_bonus("李妙洁之前在哪所学校任职", text, *went_to) == -ORIGIN_BONUS
     assert origin_bonus("李妙洁在哪所学校任职", text, *came_from) == 0.0
+
+
+def test_a_plural_question_gets_the_listed_names_as_one_answer() -> None:
+    from index.kinds import asks_several, listed
+    from index.spans import Candidate
+
+    assert asks_several("意见是哪两个部门印发的") and asks_several("有哪些品种")
+    assert not asks_several("哪个部门印发的")
+    text = "中共中央办公厅、国务院办公厅印发"
+    a, b = Candidate(0, 7, 1.0), Candidate(8, 14, 1.0)
+    assert [(c.start, c.end) for c in listed([a, b], text)] == [(0, 14)]
+    assert listed([a, Candidate(9, 14, 1.0)], text) == []  # not next to each other

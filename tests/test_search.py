@@ -111,3 +111,10 @@ def test_a_which_noun_is_matched_by_names_of_its_kind() -> None:
     assert query.coverage("广州空港实验中学副校长李妙洁") == 1.0
     assert query.coverage("李妙洁说") == 0.5
     assert sentence_coverage(query, "李妙洁来到边阳中学。天气很好。") == 1.0
+
+
+def test_a_list_and_a_unit_are_what_the_question_asks_for(searcher: Searcher) -> None:
+    two = searcher.ask("社区工作者队伍建设的意见是哪两个部门印发的")
+    assert two.answer == "中共中央办公厅、国务院办公厅"
+    prize = searcher.ask("罗甸县中等职业学校的老师获得了几等奖")
+    assert prize.answer == "二等奖" and "赵应菊" in prize.hits[0].quote
