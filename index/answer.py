@@ -31,7 +31,7 @@ from index.kinds import (
     type_bonus,
 )
 from index.phrases import phrases
-from index.question import QuestionType, described, fold_chars, measure_word, wh_split
+from index.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
 from index.sentences import split_sentences
 from index.spans import (
     Candidate,
@@ -183,7 +183,7 @@ def best_sentence(
     typed = _typed(question, qtype, folded)
     units = measure_word(question) if question is not None and qtype is QuestionType.QUANTITY else None
     if units is not None:  # 几等奖: only a quantity in that unit makes a sentence hold the answer
-        typed = [c for c in typed if re.search(rf"(?:{units})[余多]?$", _compact(folded[c.start : c.end]))]
+        typed = [c for c in typed if in_units(_compact(folded[c.start : c.end]), units)]
     align = [0.0] * len(spans) if question is None else _alignment(question, folded, spans, typed)
     lead = question is not None and any(a < TOPIC_CHARS for places in occ.values() for a, _ in places)
     best, best_score = spans[0], -1.0

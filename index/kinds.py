@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
-from index.question import QuestionType, fold_chars, measure_word
+from index.question import QuestionType, fold_chars, in_units, measure_word
 from index.spans import (
     JOIN_TAGS,
     ORG_ENDS,
@@ -89,6 +89,7 @@ _TITLED = re.compile(r"《([^《》\n]{1,40})》")
 _QUOTED = re.compile(rf"[“\"「『]([^“”\"「」『』,，。;；!！?？\n]{{1,{NICKNAME_CHARS}}})[”\"」』]")
 
 
+@lru_cache(maxsize=1024)
 def asked_kind(question: str) -> Kind | None:
     """The kind a which-question asks for (``哪所学校`` → 学校 with 中学, 小学, 大学…), or None."""
     match = _asked().search(fold_chars("".join(question.split())))
@@ -98,11 +99,13 @@ def asked_kind(question: str) -> Kind | None:
     return Kind(noun, _kinds()[noun])
 
 
+@lru_cache(maxsize=1024)
 def asks_work(question: str) -> bool:
     """True when the question asks for a document, book or work by its title (``印发了哪份文件``)."""
     return _WORK.search(fold_chars(question)) is not None
 
 
+@lru_cache(maxsize=1024)
 def asks_nickname(question: str) -> bool:
     """True when the question asks what someone or something is called (``战友们怎么称呼陈蓉``)."""
     return _NICKNAME.search(fold_chars(question)) is not None
@@ -163,7 +166,7 @@ KIND_TYPES = (QuestionType.ORG, QuestionType.PLACE, QuestionType.OTHER)
 KIND_NOUN = re.compile(
     rf"(?:哪|什么)一?(?:个|所|家|座|些|间|位)?(学校|国家|城市|{alternation(ORG_ENDS)}|{alternation(PLACE_ENDS)}|{alternation(TITLES)})"
 )
-_NOUN_ENDS = {"学校": ("学", "校", "院", "园"), "国家": ("国",), "城市": ("市", "城")}
+_NOUN_ENDS = {"国家": ("国",), "城市": ("市", "城")}  # 学校 and the other kinds: answer_kinds.txt
 
 
 def type_bonus(q: str, qtype: QuestionType, value: str, folded: str, end: int) -> float:
@@ -172,7 +175,7 @@ def type_bonus(q: str, qtype: QuestionType, value: str, folded: str, end: int) -
         units = measure_word(q)
         if units is None:
             return 0.0
-        return 1.5 if re.search(rf"(?:{units})[余多]?$", value) else -1.0
+        return 1.5 if in_units(value, units) else -1.0
     bonus = 0.5 if qtype is QuestionType.ORG and TITLE.match(folded, end) else 0.0
     asked = asked_kind(q)
     if asked is not None and qtype in KIND_TYPES:
@@ -188,6 +191,7 @@ _PLURAL = re.compile(r"哪[两二三四五六七八九几]|哪些|分别是")
 _LIST_MARK = re.compile(r"\s?[、和与及]\s?")
 
 
+@lru_cache(maxsize=1024)
 def asks_several(question: str) -> bool:
     """True when the question asks for more than one thing of a kind (``哪两个部门``, ``哪些``)."""
     return _PLURAL.search(fold_chars(question)) is not None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-__all__ = ["ROMANISED", "longer_names", "place_runs"]
+__all__ = ["PERSON_TAGS", "ROMANISED", "longer_names", "place_runs"]
 
 PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
 NAME_TAGS = PERSON_TAGS | {"nz", "ns", "eng", "j"}

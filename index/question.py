@@ -19,6 +19,7 @@ __all__ = [
     "classify",
     "described",
     "fold_chars",
+    "in_units",
     "measure_word",
     "wh_split",
 ]
@@ -143,6 +144,12 @@ def classify(question: str) -> QuestionType:
 def asks_position(question: str) -> bool:
     """True when the question asks for a post or title (``褚靖担任什么职务`` → 院长)."""
     return classify(question) is QuestionType.TITLE
+
+
+def in_units(value: str, units: str) -> bool:
+    """Whether the quantity ``value`` is counted in ``units`` (a :func:`measure_word` alternation): ``二等奖``
+    in ``等奖``, ``200余人`` in ``人|人次…``."""
+    return re.search(rf"(?:{units})[余多]?$", value) is not None
 
 
 def measure_word(question: str) -> str | None:

@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +162,14 @@ class Searcher:
         qtype = qtype or classify(question)
         terms, words = self.segmenter.query(question)
         jieba = self.segmenter.jieba
-        query = Query.of(words, jieba.FREQ, jieba.total)
         kind = asked_kind(question)
+        alternatives: dict[str, tuple[str, ...]] = {}
         if kind is not None and kind.search_ends and kind.noun in words:
             # 哪所学校: a school's name, not the word 学校, answers it (index/kinds.py)
             terms = [t for t in terms if t != kind.noun] or terms
-            query = Query(query.weights, {kind.noun: kind.search_ends})
-        query = replace(query, text=re.sub(r"\s+", "", fold(question)))
+            alternatives[kind.noun] = kind.search_ends
+        weights = Query.of(words, jieba.FREQ, jieba.total).weights
+        query = Query(weights, alternatives, re.sub(r"\s+", "", fold(question)))
         result = Result(
             question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
         )

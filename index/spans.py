@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from index.names import longer_names, place_runs
+from index.names import PERSON_TAGS, longer_names, place_runs
 from index.question import QuestionType
 
 __all__ = [
@@ -56,7 +56,6 @@ ORG_ENDS = tuple(word_list("answer_org_suffixes.txt"))
 PLACE_ENDS = tuple(word_list("answer_place_suffixes.txt"))
 
 _CN = "零〇一二两三四五六七八九十百千万亿"
-
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?(?:\s?[十百千万亿]+)?|[零〇一二两三四五六七八九十][{_CN}]*)"
 _APPROX = "近|约|逾|超过|将近|大约|不到|不足|接近"
 _QUANTITY = re.compile(
@@ -80,7 +79,6 @@ _LOCATED = re.compile(
     r"(?:位于|坐落于|地处|出生于|生于|分布于|分布在|发源于|栖息于|总部设于|总部位于)([^,，。;；:：()（）]{2,20}?)(?=[,，。;；(（]|的|$)"
 )
 _FOREIGN_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}(?:[·・•][\u4e00-\u9fff]{1,8})+")
-_PERSON_TAGS = ("nr", "nrfg", "nrt")
 JOIN_TAGS = frozenset({"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "vn", "b", "an", "f", "l"})
 _EXTEND_TAGS: dict[QuestionType, frozenset[str]] = {
     QuestionType.ORG: JOIN_TAGS,
@@ -132,7 +130,7 @@ def extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags
     return start
 
 
-_FOREIGN_TAGS = frozenset({*_PERSON_TAGS, "ns", "nz", "j", "eng"})
+_FOREIGN_TAGS = frozenset({*PERSON_TAGS, "ns", "nz", "j", "eng"})
 
 
 def _foreign_name(words: Sequence[tuple[int, int, str]], start: int, end: int) -> Candidate:
@@ -156,7 +154,7 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
     out: list[Candidate] = []
     for k, (s, e, tag) in enumerate(words):
         word = folded[s:e]
-        if qtype is QuestionType.PERSON and tag in _PERSON_TAGS and len(word) >= 2:
+        if qtype is QuestionType.PERSON and tag in PERSON_TAGS and len(word) >= 2:
             out.append(Candidate(s, e, 1.0))
         elif qtype is QuestionType.PLACE and (tag == "ns" or (word.endswith(PLACE_ENDS) and tag != "v")):
             start = extend_left(folded, words, k, _EXTEND_TAGS[qtype])
@@ -177,7 +175,7 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
             out.append(Candidate(m.start(1), m.end(1), 1.5))
         for m in re.finditer(rf"([\u4e00-\u9fff]{{2,3}}?)(?:{_SAYS})", folded):
             tags = {t for s, e, t in words if s < m.end(1) and e > m.start(1)}
-            if tags & set(_PERSON_TAGS):
+            if tags & PERSON_TAGS:
                 out.append(Candidate(m.start(1), m.end(1), 1.3))
     return out
 
@@ -197,7 +195,7 @@ def names_person(subject: str) -> bool:
     if _TITLE_ENDS.search(subject):
         return False
     words = tagged(subject)
-    return "·" in subject or any(t in _PERSON_TAGS for _, _, t in words) or words[-1][2] not in _NOT_NAME_TAGS
+    return "·" in subject or any(t in PERSON_TAGS for _, _, t in words) or words[-1][2] not in _NOT_NAME_TAGS
 
 
 def _title_start(folded: str, words: Sequence[tuple[int, int, str]], title: int, end: int) -> int:
