@@ -16,7 +16,7 @@ from bot.followup import resolve
 from bot.library import open_searcher
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
-from bot.state import ChatState, StateStore
+from bot.state import Asked, ChatState, StateStore
 from index.multi import split_question
 from index.question import QuestionType
 from index.search import Result, Searcher
@@ -62,6 +62,7 @@ class Engine:
                 text,
                 self._last_asked(previous.resolved) if previous else None,
                 self.searcher.segmenter.query_tokens,
+                self._person_answered(previous) if text.startswith(("他", "她")) else None,
             )
             qtype = None
             if resolved.followup and resolved.keeps_type and previous is not None and previous.qtype:
@@ -75,6 +76,12 @@ class Engine:
                 top = result.hits[0].passage
                 self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
             return reply
+
+    def _person_answered(self, previous: Asked | None) -> str | None:
+        """The person the chat's last answer named, for 他/她 (the answer comes from the query cache)."""
+        if previous is None or previous.qtype != QuestionType.PERSON.value:
+            return None
+        return self.searcher.ask(previous.resolved, k=MORE_K, qtype=_qtype(previous.qtype)).answer
 
     def _last_asked(self, question: str) -> str:
         """The previous question, or its last part when it asked two things (a follow-up continues from there)."""

@@ -3,8 +3,8 @@
 A message is a follow-up when it is short and marked as one (ends in 呢, starts with 那/那么/还有/另外/其中).
 Its core replaces the matching part of the previous question: a place for a place (`那正安县呢?`), a person for a
 person, otherwise the last thing asked about (the attribute). A question opening with 他/她/它 is about the previous
-question's subject (`她什么时候来的` after `李妙洁原来在哪所学校工作` → `李妙洁什么时候来的`). A full question
-starts a new topic.
+question's subject (`她什么时候来的` after `李妙洁原来在哪所学校工作` → `李妙洁什么时候来的`), or about the person the
+previous answer named (`她之前在哪所学校` after `边阳中学校长是谁` → 李妙洁). A full question starts a new topic.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from index.normalize import fold
 
 MAX_FOLLOWUP_CHARS = 16
 LEAD = re.compile(r"^(?:那么|那|还有|另外|其中|再问一下|再问)[，,、\s]*")
@@ -53,9 +55,21 @@ def _replace_last(haystack: str, old: str, new: str) -> str:
     return haystack[:at] + new + haystack[at + len(old) :]
 
 
-def resolve(text: str, previous: str | None, content_words: Callable[[str], Sequence[str]]) -> Resolved:
-    """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's search words."""
+def resolve(
+    text: str,
+    previous: str | None,
+    content_words: Callable[[str], Sequence[str]],
+    person: str | None = None,
+) -> Resolved:
+    """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's search words.
+
+    ``person`` is the previous answer when it named someone (``边阳中学校长是谁`` → 李妙洁): 他/她 then means that
+    person. The previous question is folded first (traditional → simplified, widths), as its search words are.
+    """
+    previous = fold(previous) if previous is not None else None
     if previous is not None and PRONOUN.match(text.strip()) and len(text.strip()) <= MAX_PRONOUN_CHARS:
+        if person and text.strip()[0] in "他她":
+            return Resolved(PRONOUN.sub(person, text.strip(), count=1), True, keeps_type=False)
         named = [w for w in content_words(previous) if w in previous and len(w) >= 2]
         if named:
             subject = min(named, key=lambda w: (previous.find(w), -len(w)))

@@ -48,6 +48,13 @@ def test_pronoun_followup_keeps_its_own_question_type(engine: Engine) -> None:
     assert reply.blocks[1].text == "2022年8月"
 
 
+def test_she_after_a_who_question_is_the_person_answered(engine: Engine) -> None:
+    assert engine.handle_text(11, "邊陽中學校長是誰").blocks[0].text == "李妙洁"
+    reply = engine.handle_text(11, "她之前在哪所学校")
+    assert reply.blocks[0].text == "（理解为：李妙洁之前在哪所学校）"
+    assert reply.blocks[1].text == "广州空港实验中学"
+
+
 def test_two_part_question_and_a_followup_to_its_last_part(engine: Engine) -> None:
     reply = engine.handle_text(10, "剑河县中药材种植面积和品种分别是多少")
     assert reply.blocks[0].text == "15.78万亩；31个"

@@ -59,3 +59,14 @@ def test_a_pronoun_question_is_about_the_previous_subject() -> None:
     assert (r.question, r.followup, r.keeps_type) == ("陈蓉从事消防工作多少年", True, False)
     assert resolve("他们从事消防工作多少年", "陈蓉是谁", words).followup is False
     assert resolve("她是谁", None, words).question == "她是谁"
+
+
+def test_a_traditional_previous_question_is_followed_up_in_simplified() -> None:
+    assert resolve("她从事消防工作多少年", "陳蓉是誰", words).question == "陈蓉从事消防工作多少年"
+    assert resolve("品种呢?", "劍河中藥材面積?", words).question == "剑河中药材品种?"
+
+
+def test_he_or_she_is_the_person_the_previous_answer_named() -> None:
+    r = resolve("她之前在哪所学校", "边阳中学校长是谁", words, person="李妙洁")
+    assert r.question == "李妙洁之前在哪所学校"
+    assert resolve("它有多少个品种", "剑河中药材面积?", words, person="李妙洁").question == "剑河有多少个品种"
