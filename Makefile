@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt ingest bench clean
+.PHONY: run test lint fmt ingest bench train clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,train]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -33,6 +33,9 @@ ingest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.archive --quick
+
+train: $(STAMP)
+	$(BIN)/python -m bench.train
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

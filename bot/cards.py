@@ -18,7 +18,7 @@ from index.search import Hit, Result
 RESULTS_PER_PAGE = 3
 ARTICLE_PAGE_CHARS = 2500
 NOT_FOUND = "没有找到：这些文章里没有说到这个问题。"
-KIND_LABEL = {"caption": "图片说明", "credit": "图片署名"}
+KIND_LABEL = {"caption": "图片说明", "credit": "图片署名", "byline": "署名"}
 FLAG_NOTES = {TRUNCATED: "（原文此段不完整：版面上缺了下文）", JOINED: ""}
 
 
@@ -53,6 +53,8 @@ def answer_card(result: Result, ask_id: int) -> Reply:
         return not_found_card(result)
     top = result.hits[0]
     blocks: list[Block] = []
+    if result.corrected:
+        blocks.append(Block(BlockKind.NOTE, f"（理解为：{result.corrected}）"))
     if result.answer:
         blocks.append(Block(BlockKind.ANSWER, result.answer))
     blocks.append(quote_block(top))

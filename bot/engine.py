@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 
 from bot import cards
@@ -19,7 +20,7 @@ from bot.settings import Settings
 from bot.state import Asked, ChatState, StateStore
 from index.multi import split_question
 from index.question import QuestionType
-from index.search import Result, Searcher
+from index.search import Result, Searcher, clean_question
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,24 @@ NOTICES = {
     "other": "我只能回答文字问题，例如：{example}",
     "error": "抱歉，处理这条消息时出了问题，请稍后再试。",
     "stale": "这个按钮已经过期了，请重新提问。",
+    "hello": "你好！直接输入问题即可，例如：{example}",
+    "thanks": "不客气！还有问题尽管问，例如：{example}",
+    "bye": "再见！有问题随时来问。",
+    "english": "资料库里是中文报纸文章，请用中文提问，例如：{example}\n"
+    "The articles are in Chinese: please ask in Chinese, e.g. {example}",
 }
+#: Messages that are not questions: a greeting, thanks, goodbye (answered kindly, never searched).
+CHITCHAT = (
+    (
+        re.compile(
+            r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|早上好|下午好|晚上好|在吗)[呀啊哦！!。.~～\s]*$", re.I
+        ),
+        "hello",
+    ),
+    (re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks?|thank you)[你您啦了呀！!。.~～\s]*$", re.I), "thanks"),
+    (re.compile(r"^(?:再见|拜拜|bye|goodbye)[啦了呀！!。.~～\s]*$", re.I), "bye"),
+)
+_LATIN_QUESTION = re.compile(r"^[A-Za-z][A-Za-z0-9\s,.'?!:;\-]{5,}$")
 
 
 class Engine:
@@ -51,11 +69,16 @@ class Engine:
 
     def handle_text(self, chat_id: int, text: str) -> Reply:
         """A message: a question, or a follow-up to the chat's last question."""
-        text = (text or "").strip()
+        text = clean_question(text or "")
         if not text:
             return self.notice("empty")
         if len(text) > self.settings.max_question_chars:
             return self.notice("too_long", length=len(text))
+        for pattern, kind in CHITCHAT:
+            if pattern.match(text):
+                return self.notice(kind)
+        if _LATIN_QUESTION.match(text):
+            return self.notice("english")
         with self.lock:
             previous = self.state.last_asked(chat_id)
             resolved = resolve(

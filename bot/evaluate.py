@@ -31,7 +31,12 @@ def squash(text: str) -> str:
 
 @dataclass
 class Scores:
-    """Running totals for one group of questions."""
+    """Running totals for one group of questions, counted as a user sees them.
+
+    An abstention on a question the articles answer is a miss for every hit@k; an answer is *shown* when the
+    result carries a short answer (``answer`` not None), and it is *right* when it is at most 20 characters and
+    holds one of the accepted strings.
+    """
 
     n: int = 0
     with_gold: int = 0  # questions the articles answer (gold passage exists)
@@ -43,6 +48,14 @@ class Scores:
     answerable: int = 0  # questions with accepted answers
     correct: int = 0
     abstain_right: int = 0
+    false_abstain: int = 0  # abstained although the articles answer the question
+    shown: int = 0  # a short answer shown (any question)
+    shown_answerable: int = 0  # ... on a question that has accepted answers
+    shown_wrong: int = 0  # ... that is not right (every answer to an unanswerable question is wrong)
+    unanswerable: int = 0
+    unanswerable_answered: int = (
+        0  # an unanswerable question given a passage or an answer instead of 没有找到
+    )
 
     def figures(self) -> dict[str, float]:
         """Rates, rounded."""
@@ -55,7 +68,12 @@ class Scores:
             "mrr@10": round(self.rr / g, 4),
             "quote@1": round(self.quote1 / g, 4),
             "answer_accuracy": round(self.correct / self.answerable, 4) if self.answerable else 0.0,
+            "coverage": round(self.shown_answerable / self.answerable, 4) if self.answerable else 0.0,
+            "precision": round((self.shown - self.shown_wrong) / self.shown, 4) if self.shown else 0.0,
+            "wrong_shown": round(self.shown_wrong / n, 4),
+            "false_abstention": round(self.false_abstain / g, 4),
             "abstention_accuracy": round(self.abstain_right / n, 4),
+            "unanswerable_answered": self.unanswerable_answered,
         }
 
 
@@ -77,10 +95,18 @@ class Report:
 
 
 def _rank_of(result: Result, found: Callable[[Hit], bool]) -> int | None:
+    """The rank of the first hit ``found`` accepts; None when none does or the result abstained."""
+    if result.abstained:
+        return None  # the user was told 没有找到: no passage was offered as the answer
     for hit in result.hits[:K]:
         if found(hit):
             return hit.rank
     return None
+
+
+def answer_right(answer: str | None, answers: list[str]) -> bool:
+    """Whether a shown answer counts as right: at most 20 characters, holding an accepted string."""
+    return answer is not None and len(answer) <= 20 and any(squash(a) in squash(answer) for a in answers if a)
 
 
 def score_one(
@@ -93,11 +119,8 @@ def score_one(
     quote_ok: bool,
 ) -> bool:
     """Add one question's outcome; returns whether it was fully right."""
-    answered_right = (
-        result.answer is not None
-        and len(result.answer) <= 20
-        and any(squash(a) in squash(result.answer) for a in answers)
-    )
+    answered_right = answer_right(result.answer, answers)
+    shown = result.answer is not None
     abstain_right = result.abstained != gold_present  # abstain exactly when the articles don't answer
     for s in (report.overall, report.kinds[kind]):
         s.n += 1
@@ -107,10 +130,16 @@ def score_one(
             s.hit3 += gold_rank <= 3
             s.hit10 += gold_rank <= 10
             s.rr += 1 / gold_rank
+        s.false_abstain += gold_present and result.abstained
         s.quote1 += quote_ok
         s.answerable += bool(answers)
         s.correct += answered_right
+        s.shown += shown
+        s.shown_answerable += shown and bool(answers)
+        s.shown_wrong += shown and not answered_right
         s.abstain_right += abstain_right
+        s.unanswerable += not gold_present
+        s.unanswerable_answered += not gold_present and (not result.abstained or shown)
     if gold_present:
         return gold_rank == 1 and (answered_right or not answers) and abstain_right
     return abstain_right
@@ -197,7 +226,7 @@ def evaluate_squad(searcher_for: Callable[[Path], Searcher], path: Path, limit: 
                 and rank == 1
                 and any(squash(a) in squash(result.hits[0].quote) for a in item["answers"])
             )
-            right = score_one(report, "squad", result, rank, True, item["answers"], quote_ok)
+            right = score_one(report, result.qtype.value, result, rank, True, item["answers"], quote_ok)
             if not right and len(report.misses) < 200:
                 report.misses.append(_miss(item["id"], item["q"], None, item["answers"], result, rank))
         searcher.store.close()
@@ -205,17 +234,17 @@ def evaluate_squad(searcher_for: Callable[[Path], Searcher], path: Path, limit: 
 
 
 def format_report(report: Report, *, squad: bool, max_misses: int = 30) -> str:
-    """The human-readable figures and misses."""
+    """The human-readable figures (per kind for question files, per question type for squad files) and misses."""
     f = report.overall.figures()
-    if squad:
-        keys = ["questions", "hit@1", "hit@3", "hit@10", "mrr@10", "quote@1", "answer_accuracy"]
-    else:
-        keys = ["questions", "hit@1", "hit@3", "mrr@10", "answer_accuracy", "abstention_accuracy"]
-    lines = ["  ".join(f"{k} {f[k]}" for k in keys)]
+    retrieval = ["hit@1", "hit@3", "hit@10", "mrr@10", "quote@1"] if squad else ["hit@1", "hit@3", "mrr@10"]
+    answers = ["answer_accuracy", "coverage", "precision", "wrong_shown", "false_abstention"]
+    keys = ["questions", *retrieval, *answers]
     if not squad:
-        for kind, s in sorted(report.kinds.items()):
-            kf = s.figures()
-            lines.append(f"  {kind:<10} " + "  ".join(f"{k} {kf[k]}" for k in keys))
+        keys += ["abstention_accuracy", "unanswerable_answered"]
+    lines = ["  ".join(f"{k} {f[k]}" for k in keys)]
+    for kind, s in sorted(report.kinds.items()):
+        kf = s.figures()
+        lines.append(f"  {kind:<10} " + "  ".join(f"{k} {kf[k]}" for k in keys))
     lines.append(f"misses: {len(report.misses)}")
     for m in report.misses[:max_misses]:
         lines.append(

@@ -50,6 +50,28 @@ def core(text: str) -> str:
     return TAIL.sub("", LEAD.sub("", text.strip())).strip()
 
 
+COUNTED = re.compile(r"(?:多少|几)[十百千万]*(?:名|位|人)")  # people counted: 多少名医生
+
+
+def _parallel(previous: str, new: str, new_words: Sequence[str]) -> str | None:
+    """`那县级层面呢` after `…多少场乡镇层面观摩`: the follow-up ends in a word of the previous question, so the
+    phrase of the same length ending in that word (`乡镇层面`) is the slot it fills."""
+    for word in sorted((w for w in new_words if len(w) >= 2 and new.endswith(w)), key=len, reverse=True):
+        at = previous.find(word)
+        start = at + len(word) - len(new)
+        if at >= 0 and len(new) > len(word) and start >= 0 and previous[start : at + len(word)] != new:
+            return previous[:start] + new + previous[at + len(word) :]
+    return None
+
+
+def _counted(previous: str, words: Sequence[str]) -> str | None:
+    """The noun a quantity question counts (`多少名医生` → 医生), if one of its content words stands there."""
+    match = COUNTED.search(previous)
+    if match is None:
+        return None
+    return next((w for w in words if previous.startswith(w, match.end())), None)
+
+
 def _replace_last(haystack: str, old: str, new: str) -> str:
     at = haystack.rfind(old)
     return haystack[:at] + new + haystack[at + len(old) :]
@@ -85,6 +107,12 @@ def resolve(
         same_kind = [w for w in words if PLACE.fullmatch(w) or ORG.fullmatch(w)]
         first = min(same_kind or words, key=lambda w: (previous.find(w), -len(w)))
         return Resolved(previous.replace(first, new, 1), True)
+    parallel = _parallel(previous, new, content_words(new))
+    if parallel is not None:
+        return Resolved(parallel, True)
+    counted = _counted(previous, words)
+    if counted is not None:  # 多少名医生 … → 那教师呢: the thing counted is what changes
+        return Resolved(previous.replace(counted, new, 1), True)
     if words:
         # the attribute asked about is the question's last content word; keep the subject before it
         last = max(words, key=lambda w: (previous.rfind(w) + len(w), len(w)))

@@ -2,10 +2,9 @@
 
 ``best_sentence(text, tokens)`` picks the sentence (or sentence pair) covering the query terms best, each
 term weighted by its rarity among the paragraph's sentences. ``extract(question, qtype, text, sentence,
-tokens)`` returns the character span of the answer — a quantity with its unit, a date, a person, a place, an
-organisation or a title — preferring candidates inside the evidence sentence and close to the query terms,
-and never one that the question itself contains. Traditional text works: matching runs on a same-length
-folded copy.
+tokens)`` returns the span the learned reader (:mod:`index.reader`) rates best in one passage. The term
+occurrences, weights, clause marks and proximity here are what the reader's features measure with.
+Traditional text works: matching runs on a same-length folded copy.
 """
 
 from __future__ import annotations
@@ -13,22 +12,16 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import re
 from collections.abc import Sequence
 
 from index.kinds import (
-    KIND_NOUN,
     KIND_TYPES,
     asked_kind,
     asks_nickname,
-    asks_several,
     asks_work,
     kind_names,
-    listed,
-    origin_bonus,
     quoted_names,
     titled_works,
-    type_bonus,
 )
 from index.phrases import phrases
 from index.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
@@ -37,11 +30,10 @@ from index.spans import (
     Candidate,
     candidates,
     descriptions,
-    inside,
     names_person,
 )
 
-__all__ = ["answer_text", "best_sentence", "extract", "extract_scored"]
+__all__ = ["answer_text", "best_sentence", "extract"]
 
 log = logging.getLogger(__name__)
 
@@ -240,52 +232,14 @@ def extract(
     sentence: tuple[int, int],
     query_tokens: Sequence[str],
 ) -> tuple[int, int] | None:
-    """Return the span in ``text`` of the typed answer to ``question``, or None when there is none."""
-    found = extract_scored(question, qtype, text, sentence, query_tokens)
-    return None if found is None else (found[0], found[1])
+    """The span in ``text`` of the answer the reader (:mod:`index.reader`) rates best for ``question``, with
+    ``sentence`` as the passage's quote; None when the passage holds no candidate. No threshold applies here:
+    the search path decides whether an answer is shown."""
+    from index.reader import PassageView, QuestionView, read
 
-
-def extract_scored(
-    question: str,
-    qtype: QuestionType,
-    text: str,
-    sentence: tuple[int, int],
-    query_tokens: Sequence[str],
-) -> tuple[int, int, float] | None:
-    """:func:`extract` with the answer's score, comparable between passages for the same question."""
-    folded = fold_chars(text)
-    found = _typed(question, qtype, folded)
-    split = wh_split(question) if qtype is QuestionType.OTHER and not found else None
-    if split is not None:
-        found += phrases(folded, split[0], split[1], fold_chars(question))
-    if asks_several(question):
-        found += listed(found, folded)
-    cands = [c for c in found if 0 < c.end - c.start <= MAX_ANSWER_CHARS]
-    q = _compact(fold_chars(question))
-    if qtype in (QuestionType.PLACE, QuestionType.ORG) and not KIND_NOUN.search(q):
-        cands = [c for c in cands if not any(inside(c, o) for o in cands)]  # 美国 inside 美国得克萨斯州
-    if not cands:
-        return None
-    q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
-    occ = _occurrences(folded, query_tokens)
-    weights = _weights(occ, split_sentences(text) or [(0, len(text))])
-    marks = _clause_marks(folded)
-    best: tuple[float, int, int] | None = None
-    for cand in cands:
-        value = _compact(folded[cand.start : cand.end])
-        if not any(ch.isalnum() for ch in value):
-            continue  # a lone 《 or “ is no answer
-        numbers = re.findall(r"\d+(?:\.\d+)?", value)
-        if value in q or (numbers and all(n in q_numbers for n in numbers)):
-            continue
-        if qtype is QuestionType.PERSON and any(len(t) >= 2 and t in value for t in query_tokens):
-            continue  # `陈蓉是谁`: a name that contains the asked-about name (陈蓉才) is not the answer
-        in_sentence = sentence[0] <= cand.start and cand.end <= sentence[1]
-        score = cand.prior + (2.0 if in_sentence else 0.0) + 1.5 * _proximity(cand, occ, weights, marks)
-        score += type_bonus(q, qtype, value, folded, cand.end) + origin_bonus(q, folded, cand.start, cand.end)
-        if best is None or score > best[0]:
-            best = (score, cand.start, cand.end)
-    return None if best is None else (best[1], best[2], best[0])
+    asked = QuestionView(question, qtype, list(query_tokens))
+    reading = read([PassageView(text, 1, 1.0, 1.0, sentence, asked)])
+    return None if reading is None else reading.span
 
 
 def answer_text(text: str, span: tuple[int, int]) -> str:

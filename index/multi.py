@@ -145,6 +145,8 @@ def combine(question: str, parts: Sequence[Result], k: int) -> Result:
     result.answer = (
         joined if answers and len(joined) <= MAX_ANSWER_CHARS else (answers[0] if answers else None)
     )
+    confidences = [p.answer_confidence for p in parts if p.answer and p.answer_confidence is not None]
+    result.answer_confidence = min(confidences) if confidences else None  # both must be right
     return result
 
 

@@ -10,12 +10,15 @@ import re
 import threading
 import unicodedata
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 
 import opencc
 
 __all__ = [
     "QuestionType",
     "asks_position",
+    "attribute_type",
     "classify",
     "described",
     "fold_chars",
@@ -132,13 +135,41 @@ _KEYWORD_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
 _PEOPLE_UNITS = "人|人次|名|位"
 
 
+@cache
+def _attributes() -> tuple[tuple[str, QuestionType], ...]:
+    """(attribute noun, the type it asks for), longest noun first: ``attribute_nouns.txt`` and the posts."""
+    pairs: dict[str, QuestionType] = {}
+    for name in ("answer_titles.txt", "attribute_nouns.txt"):
+        text = (resources.files("index") / "data" / name).read_text(encoding="utf-8")
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if name == "answer_titles.txt":
+                pairs[line] = QuestionType.PERSON
+            elif "=" in line:
+                kind, nouns = line.split("=", 1)
+                pairs.update(dict.fromkeys(nouns.split(), QuestionType(kind.strip())))
+    return tuple(sorted(pairs.items(), key=lambda p: -len(p[0])))
+
+
+def attribute_type(question: str) -> QuestionType | None:
+    """The type asked by a question without a question word, from the attribute noun it ends with:
+    ``柳京眼科综合医院院长`` → person, ``北部湾港2024年集装箱吞吐量`` → quantity, ``…办结的期限`` → date."""
+    q = _TRAILING.sub("", "".join(fold_chars(question).split()))
+    for noun, qtype in _attributes():
+        if q.endswith(noun) and len(q) > len(noun):
+            return qtype
+    return None
+
+
 def classify(question: str) -> QuestionType:
     """Return the answer type ``question`` asks for (``OTHER`` when none is recognisable)."""
     q = fold_chars(question)
     for qtype, pattern in _RULES:
         if pattern.search(q):
             return qtype
-    return QuestionType.OTHER
+    return attribute_type(question) or QuestionType.OTHER
 
 
 def asks_position(question: str) -> bool:

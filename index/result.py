@@ -58,6 +58,8 @@ class Result:
     cache_hit: bool = False
     answer_from: str = "text"  # "text", or "byline" when the answer is the article's author
     parts: list[Part] = field(default_factory=list)  # a two-part question's parts (index/multi.py)
+    corrected: str | None = None  # the question as asked after correcting small typos (index/typos.py)
+    answer_confidence: float | None = None  # the reader's calibrated probability that its best answer is right
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` object of DESIGN.md, exactly (other tools validate it): a two-part question's
@@ -65,6 +67,7 @@ class Result:
         return {
             "question": self.question,
             "answer": self.answer,
+            "answer_confidence": self.answer_confidence,
             "abstained": self.abstained,
             "elapsed_ms": round(self.elapsed_ms, 3),
             "passages": [
@@ -92,6 +95,7 @@ class Result:
         """What the query cache stores: passage ids and spans (texts are read back from the store)."""
         return {
             "answer": self.answer,
+            "answer_confidence": self.answer_confidence,
             "abstained": self.abstained,
             "qtype": self.qtype.value,
             "terms": self.terms,
@@ -107,6 +111,7 @@ class Result:
                 for h in self.hits
             ],
             "parts": [[p.question, p.answer, p.rank] for p in self.parts],
+            "corrected": self.corrected,
         }
 
     @classmethod
@@ -131,6 +136,7 @@ class Result:
         return cls(
             question=question,
             answer=payload["answer"],
+            answer_confidence=payload.get("answer_confidence"),
             abstained=payload["abstained"],
             elapsed_ms=0.0,
             hits=hits,
@@ -138,4 +144,5 @@ class Result:
             terms=list(payload["terms"]),
             answer_from=payload.get("answer_from", "text"),
             parts=[Part(q, a, r) for q, a, r in payload.get("parts", [])],
+            corrected=payload.get("corrected"),
         )

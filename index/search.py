@@ -6,64 +6,74 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
 from index import build
 from index.abstain import Relevance, asks_live, relevance
-from index.answer import best_sentence, extract_scored
+from index.answer import best_sentence
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
 from index.kinds import asked_kind
 from index.multi import combine, split_question
 from index.normalize import fold
-from index.question import QuestionType, classify
+from index.question import QuestionType, classify, described
 from index.quotes import quote_around
+from index.reader import PassageView, QuestionView, Reading, read
+from index.reader import load as reader_model
+from index.reader.answerable import row as answerable_row
+from index.reader.model import load_answerable as answerable_model
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
 from index.tokenize import Segmenter
+from index.typos import corrections
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
-PROMOTE_DEPTH = 3  # runner-up passages tried when the best one holds no typed answer
-PROMOTE_RATIO = 0.8  # ... if their score is at least this share of the best one's
-PROMOTE_MARGIN = 1.0  # ... or when their answer scores this much better than the best one's
-UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
+READ_DEPTH = 3  # passages the reader looks for the answer in
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
+PUBLISHED_QUESTION = re.compile(
+    r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
+    r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
+)
+PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
+CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
+CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
+BYLINE_ROLE = re.compile(r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
-
-
-@dataclass(frozen=True)
-class _Found:
-    """A typed answer found in a hit: the quote around it, its span and its score."""
-
-    hit: Hit
-    quote: tuple[int, int]
-    span: tuple[int, int]
-    score: float
 
 
 def _code_version() -> str:
     """A digest of the answer path's code and word lists: cached answers from older code are never served."""
     digest = hashlib.sha1()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), *(here / "data").glob("*.txt")]):
-        digest.update(path.name.encode())
+    for path in sorted(
+        [*here.rglob("*.py"), *(here / "data").glob("*.txt"), *(here / "data").glob("*.json")]
+    ):
+        digest.update(str(path.relative_to(here)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 CODE_VERSION = _code_version()
+
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
+def clean_question(question: str) -> str:
+    """The question as typed, without HTML tags or entities pasted with it (``<b>剑河</b>&nbsp;面积``), stripped."""
+    return html.unescape(_TAG.sub("", question)).replace("\xa0", " ").strip()
 
 
 def cache_key(question: str) -> str:
@@ -128,6 +138,7 @@ class Searcher:
     def ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
         """Answer ``question`` with up to ``k`` passages (``qtype`` overrides the question's own type)."""
         started = time.perf_counter()
+        typed, question = question, clean_question(question)
         with self._lock:
             self.refresh()
             key = f"{cache_key(question)}|{qtype.value if qtype else ''}|{CODE_VERSION}"
@@ -140,6 +151,7 @@ class Searcher:
                     self.cache.put(key, k, version, self._payload(result))
             else:
                 result.cache_hit = True
+        result.question = typed
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered qtype=%s hits=%d abstained=%s cache=%s ms=%.1f",
@@ -152,6 +164,25 @@ class Searcher:
         return result
 
     def _answer_parts(self, question: str, k: int, qtype: QuestionType | None) -> Result:
+        """:meth:`_answer_whole`, and when nothing is found, once more with small typos corrected
+        (:mod:`index.typos`: ``剑和县中药财种植面机`` → ``剑河县中药材种植面积``)."""
+        result = self._answer_whole(question, k, qtype)
+        if not result.abstained or asks_live(question):
+            return result
+        _, words = self.segmenter.query(question)
+        fixes = corrections(self.store.conn, words)
+        if not fixes:
+            return result
+        corrected = fold(question)
+        for wrong, right in fixes.items():
+            corrected = corrected.replace(wrong, right)
+        retried = self._answer_whole(corrected, k, qtype)
+        if retried.abstained:
+            return result
+        retried.corrected = corrected
+        return retried
+
+    def _answer_whole(self, question: str, k: int, qtype: QuestionType | None) -> Result:
         """A question asking two things is answered as two questions, combined (:mod:`index.multi`)."""
         split = split_question(question, self.segmenter.words) if qtype is None else None
         if split is None:
@@ -159,6 +190,41 @@ class Searcher:
         return combine(question, [self._answer(part, k, None) for part in split], k)
 
     def _answer(self, question: str, k: int, qtype: QuestionType | None) -> Result:
+        result, query = self.retrieve(question, k, qtype)
+        if result.hits:
+            self._read(result, query)
+        del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
+        return result
+
+    def _read(self, result: Result, query: Query) -> None:
+        """Read the best passages: the reader's best answer and its confidence, then whether they answer the
+        question at all (:mod:`index.reader.answerable`, learned), then the answer shown — from the article's
+        byline, photo credit or date when the question asks for those, else the reader's when it is confident."""
+        views = self.views(result, query)
+        reading = read(views)
+        hits = result.hits
+        features = answerable_row(
+            result.question,
+            result.qtype,
+            query,
+            [h.passage for h in hits],
+            [h.score for h in hits],
+            hits[0].quote,
+            reading.confidence if reading else None,
+        )
+        named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
+        model = answerable_model()
+        result.abstained = (
+            asks_live(result.question) or named_missing or model.probability(features) < model.threshold
+        )
+        if result.abstained:
+            return
+        if reading is not None:
+            result.answer_confidence = round(reading.confidence, 4)
+        self._extract_answer(result, views, reading)
+
+    def retrieve(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> tuple[Result, Query]:
+        """Ranked passages (at least :data:`READ_DEPTH`) with their quotes and the abstention verdict, no answer."""
         qtype = qtype or classify(question)
         terms, words = self.segmenter.query(question)
         jieba = self.segmenter.jieba
@@ -174,67 +240,107 @@ class Searcher:
             question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
         )
         if not terms:
-            return result
+            return result, query
         ranked = self.index.search(terms, k=max(k, CANDIDATES))
         passages = self.store.passages([pid for pid, _ in ranked])
         ranked = [(pid, score) for pid, score in ranked if pid in passages]
         if not ranked:
-            return result
+            return result, query
         ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant or asks_live(question)
-        for rank, (pid, score) in enumerate(ranked[: max(k, PROMOTE_DEPTH)], start=1):
+        for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
             passage = passages[pid]
             result.hits.append(
                 Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
             )
-        if not result.abstained:
-            self._extract_answer(result, query)
-        del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
-        return result
+        return result, query
 
-    def _answer_in(self, result: Result, hit: Hit, quote: tuple[int, int]) -> _Found | None:
-        """The typed answer in ``hit`` (its span, the quote widened around it, its score), or None."""
-        text = hit.passage.text
-        found = extract_scored(result.question, result.qtype, text, quote, result.terms)
-        if found is None or not 0 < found[1] - found[0] <= MAX_ANSWER_CHARS:
-            return None
-        span = (found[0], found[1])
-        widened = quote_around(text, quote, span)
-        return None if widened is None else _Found(hit, widened, span, found[2])
+    def views(self, result: Result, query: Query) -> list[PassageView]:
+        """The passages the reader looks at: the best :data:`READ_DEPTH`, each quoted as the answer passage."""
+        asked = QuestionView(result.question, result.qtype, result.terms)
+        top = result.hits[0].score or 1.0
+        out = []
+        for hit in result.hits[:READ_DEPTH]:
+            quote = hit.quote_span if hit.rank == 1 else self._quote(hit.passage, result, 1)
+            coverage = relevance(query, hit.passage).coverage
+            out.append(PassageView(hit.passage.text, hit.rank, hit.score / top, coverage, quote, asked))
+        return out
 
-    def _extract_answer(self, result: Result, query: Query) -> None:
-        """The answer from the best passage — or from a close runner-up whose typed answer is clearly better.
-
-        The answer type is a ranking signal BM25 cannot see: a typed question whose best passage holds no
-        answer of that type (or a much weaker one) is answered by a runner-up that does, if it is as relevant.
-        """
-        top = result.hits[0]
-        if AUTHOR_QUESTION.search(fold(result.question)) and top.passage.article.byline:
-            name = byline_name(top.passage.article.byline)
-            if name:
-                result.answer, result.answer_from = name, "byline"
-                return
-        chosen = self._answer_in(result, top, top.quote_span)
-        if result.qtype not in UNTYPED:
-            for hit in result.hits[1:PROMOTE_DEPTH]:
-                if hit.score < PROMOTE_RATIO * top.score:
-                    break
-                if not relevance(query, hit.passage).relevant:
-                    continue
-                found = self._answer_in(result, hit, self._quote(hit.passage, result, 1))
-                if found is not None and (chosen is None or found.score > chosen.score + PROMOTE_MARGIN):
-                    chosen = found
-        if chosen is None:
+    def _extract_answer(self, result: Result, views: list[PassageView], reading: Reading | None) -> None:
+        """The answer shown: the byline, photo credit or date the question asks for, or the reader's answer when
+        its confidence clears the model's threshold (its passage then comes first). Below the threshold the card
+        keeps the ranking and the quote, with no answer line."""
+        if self._answer_from_fields(result):
+            result.answer_confidence = None  # read from a field of the article, not rated by the reader
             return
-        hit = chosen.hit
-        hit.quote_span, hit.answer_span = chosen.quote, chosen.span
+        top = result.hits[0]
+        if reading is None or reading.confidence < reader_model().threshold:
+            return
+        hit, view = result.hits[reading.view], views[reading.view]
+        quote = quote_around(hit.passage.text, view.quote, reading.span)
+        if quote is None:
+            return  # the answer stands away from the sentence that supports it: not shown
+        hit.quote_span, hit.answer_span = quote, reading.span
         if hit is not top:
             result.hits.remove(hit)
             result.hits.insert(0, hit)
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-        result.answer = hit.passage.text[chosen.span[0] : chosen.span[1]]
+        result.answer = hit.passage.text[reading.span[0] : reading.span[1]]
+
+    def _answer_from_fields(self, result: Result) -> bool:
+        """Who wrote it, who took the photo, when it was printed: answered from the article's own fields."""
+        top = result.hits[0]
+        asked = fold(result.question)
+        byline = (top.passage.article.byline or "").strip()
+        subject = described(result.question)
+        span: tuple[int, int] | None = None
+        if AUTHOR_QUESTION.search(asked) and byline:
+            match = BYLINE_NAME.search(byline)
+            span = (match.start(1), match.end(1)) if match else (0, len(byline))
+            if span[1] - span[0] > MAX_ANSWER_CHARS:  # many names: as many whole ones as fit
+                cut = max(byline.rfind(sep, span[0], span[0] + MAX_ANSWER_CHARS + 1) for sep in "、;；，, ")
+                span = (span[0], cut) if cut > span[0] else span
+        elif subject and len(subject) >= 2 and subject in fold(byline).replace(" ", ""):
+            role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
+            span = (role.start(), role.end()) if role else None
+        if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
+            line = Passage(-top.passage.article.id, top.passage.article, "byline", 0, None, byline, ())
+            result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
+            for rank, h in enumerate(result.hits, start=1):
+                h.rank = rank
+            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), "byline"
+            return True
+        if PHOTO_QUESTION.search(asked) and self._answer_from_credit(result):
+            return True
+        if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
+            result.answer, result.answer_from = top.passage.article.date, "date"
+            return True
+        return False
+
+    def _answer_from_credit(self, result: Result) -> bool:
+        """``照片是谁拍的``: the photographer named in a photo credit of the best passages' articles (the credit
+        is quoted, the name marked in it)."""
+        for hit in result.hits[:READ_DEPTH]:
+            found = self.store.article(hit.passage.article.uid)
+            credits = [p for p in (found[1] if found else []) if p.kind in ("credit", "caption")]
+            for passage in ([hit.passage] if hit.passage.kind != "body" else []) + credits:
+                match = CREDIT_NAME.search(passage.text)
+                if match is None:
+                    continue
+                start = match.start(1)
+                role = CREDIT_ROLE.match(passage.text, start)
+                start = role.end() if role else start
+                if match.end(1) - start < 2:
+                    continue
+                credit = Hit(1, hit.score, passage, (0, len(passage.text)), (start, match.end(1)))
+                result.hits = [credit, *(h for h in result.hits if h.passage.id != passage.id)]
+                for rank, h in enumerate(result.hits, start=1):
+                    h.rank = rank
+                result.answer, result.answer_from = passage.text[start : match.end(1)], "credit"
+                return True
+        return False
 
     def _quote(self, passage: Passage, result: Result, rank: int) -> tuple[int, int]:
         """The evidence sentence: aligned with the whole question for the answer passage, by terms for the rest."""
@@ -261,10 +367,3 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
-
-
-def byline_name(byline: str) -> str | None:
-    """The name(s) in a byline: ``本报记者 马跃峰`` → ``马跃峰``."""
-    match = BYLINE_NAME.search(byline.strip())
-    name = (match.group(1) if match else byline).strip()
-    return name[:MAX_ANSWER_CHARS] or None

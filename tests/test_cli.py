@@ -44,7 +44,8 @@ def test_ask_json_contract(env_db: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert top["quote"] in top["text"]
     start, end = top["answer_span"]
     assert top["text"][start:end] == "15.78万亩"
-    assert set(out) == {"question", "answer", "abstained", "elapsed_ms", "passages"}
+    assert set(out) == {"question", "answer", "answer_confidence", "abstained", "elapsed_ms", "passages"}
+    assert 0.0 < out["answer_confidence"] <= 1.0
 
 
 def test_ask_human_output_marks_the_answer(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -143,3 +143,21 @@ def test_terminal_rendering_plain(engine: Engine) -> None:
     out = render(engine.handle_text(11, "杨城寨村党总支书记是谁"))
     assert out.splitlines()[0] == "答：刘斐"
     assert "【刘斐】" in out
+
+
+def test_greetings_thanks_and_english_get_a_reply_not_a_search(engine: Engine) -> None:
+    assert engine.handle_text(1, "你好").blocks[0].text.startswith("你好！直接输入问题即可")
+    assert engine.handle_text(1, "谢谢！").blocks[0].text.startswith("不客气！")
+    english = engine.handle_text(1, "What is the planting area in Jianhe?").blocks[0].text
+    assert "请用中文提问" in english and "please ask in Chinese" in english
+
+
+def test_html_pasted_into_a_question_is_ignored(engine: Engine) -> None:
+    reply = engine.handle_text(1, "<b>剑河</b>中药材面积&nbsp;?")
+    assert reply.blocks[0].text == "15.78万亩"
+
+
+def test_small_typos_are_corrected_and_said(engine: Engine) -> None:
+    reply = engine.handle_text(1, "剑和县中药财种植面机?")
+    assert reply.blocks[0].text == "（理解为：剑河县中药材种植面积?）"
+    assert "15.78万亩" in reply.blocks[2].text

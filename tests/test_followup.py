@@ -70,3 +70,20 @@ def test_he_or_she_is_the_person_the_previous_answer_named() -> None:
     r = resolve("她之前在哪所学校", "边阳中学校长是谁", words, person="李妙洁")
     assert r.question == "李妙洁之前在哪所学校"
     assert resolve("它有多少个品种", "剑河中药材面积?", words, person="李妙洁").question == "剑河有多少个品种"
+
+
+def more_words(question: str) -> list[str]:
+    known = ["沈阳市", "开展", "乡镇", "层面", "观摩", "县级", "贵州", "医生", "组建", "医疗", "帮扶团", "教师"]
+    return [w for w in known if w in question] + words(question)
+
+
+def test_a_followup_ending_in_a_word_of_the_question_fills_that_slot() -> None:
+    r = resolve("那县级层面呢?", "沈阳市开展了多少场乡镇层面观摩?", more_words)
+    assert r.question == "沈阳市开展了多少场县级层面观摩?"
+
+
+def test_a_followup_to_a_head_count_replaces_the_people_counted() -> None:
+    r = resolve("那教师呢?", "贵州有多少名医生组建了医疗帮扶团?", more_words)
+    assert r.question == "贵州有多少名教师组建了医疗帮扶团?"
+    # counting things, the follow-up still replaces what was asked about last
+    assert resolve("品种呢?", "剑河县培育了几家规模以上中药材企业", words).question == "剑河县培育了几家规模以上中药材品种"

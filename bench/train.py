@@ -1,0 +1,371 @@
+"""Train the reader's answer scorer and write ``index/data/reader_model.json``.
+
+Usage:
+    .venv/bin/python -m bench.train [--folds 5] [--precision 0.9] [--out index/data/reader_model.json]
+                                    [--workdir bench/out/train] [--rows bench/out/train/rows.json]
+
+1. Collects labelled candidate rows for every question of the sets present (:mod:`bench.reader_data`: CMRC dev,
+   DRCD dev, the seed page's dev and held-out questions, the real 人民日报 questions).
+2. k-fold cross-validation **by article** (``GroupKFold``): each fold's model scores the questions of articles it
+   never saw; per question the best candidate is the one a user would be shown. Everything reported comes from
+   these out-of-fold predictions.
+3. Calibration: a logistic fit of "the best candidate is right" on the out-of-fold best score and its lead over
+   the runner-up (a different answer text), and a reliability table of the result.
+4. The threshold: the lowest confidence at which the out-of-fold precision of shown answers (over all sets,
+   abstentions as the pipeline makes them) reaches ``--precision``.
+5. The final model is fitted on all rows and written with its calibration, threshold and the figures.
+
+Needs the ``train`` extra (LightGBM, scikit-learn): ``.venv/bin/pip install -e '.[train]'``. Takes a few
+minutes on two cores; the serving code only reads the JSON file (numpy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.abstention import OFF_TOPIC, OFF_TOPIC_LATER
+from bench.reader_data import ROOT, Question, QuestionSet, negatives, questions, sets, texts
+from index.reader.answerable import NAMES as ANSWERABLE_NAMES
+from index.reader.features import NAMES
+from index.reader.model import load
+
+log = logging.getLogger("bench.train")
+
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_child_samples": 20,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+    "n_estimators": 300,
+    "verbose": -1,
+}
+
+
+def _fit(x: np.ndarray, y: np.ndarray, seed: int = 0) -> Any:
+    import lightgbm
+
+    model = lightgbm.LGBMClassifier(**PARAMS, random_state=seed, n_jobs=2)
+    model.fit(x, y)
+    return model
+
+
+def _raw(model: Any, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model.predict(x, raw_score=True), dtype=np.float64)
+
+
+def _best(item: Question, scores: np.ndarray) -> tuple[int, float, float | None]:
+    """(index of the best candidate, its score, the best score of a different answer text)."""
+    order = np.argsort(scores)[::-1]
+    top = int(order[0])
+    runner = next((float(scores[i]) for i in order[1:] if item.values[i] != item.values[top]), None)
+    return top, float(scores[top]), runner
+
+
+def training_rows(items: list[Question], keep: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """All right candidates and a share ``keep`` of the wrong ones (the calibration is fitted afterwards, on the
+    scores of the best candidates, so thinning the negatives does not bias the confidence)."""
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for q in items:
+        for r, lab in zip(q.rows, q.labels, strict=True):
+            if lab or keep >= 1.0 or rng.random() < keep:
+                rows.append(r)
+                labels.append(lab)
+    return np.array(rows), np.array(labels)
+
+
+def out_of_fold(
+    items: list[Question], folds: int, keep: float
+) -> list[tuple[Question, int, float, float | None]]:
+    """Per question with candidates: (question, best candidate, its score, runner-up), from fold models."""
+    from sklearn.model_selection import GroupKFold
+
+    with_rows = [q for q in items if q.rows]
+    groups = np.array([q.group for q in with_rows])
+    out: list[tuple[Question, int, float, float | None]] = []
+    for fold, (train, test) in enumerate(GroupKFold(n_splits=folds).split(with_rows, groups=groups), 1):
+        x, y = training_rows([with_rows[i] for i in train], keep, seed=fold)
+        model = _fit(x, y, seed=fold)
+        for i in test:
+            item = with_rows[i]
+            top, score, runner = _best(item, _raw(model, np.array(item.rows)))
+            out.append((item, top, score, runner))
+        log.info("fold %d/%d: %d training rows", fold, folds, len(y))
+    return out
+
+
+def _design(score: float, runner: float | None) -> list[float]:
+    lead = score - runner if runner is not None else 5.0
+    return [score, min(lead, 5.0)]
+
+
+def calibrate(oof: list[tuple[Question, int, float, float | None]]) -> tuple[float, float, float]:
+    """Logistic calibration of "the best candidate is right" on (best score, lead), fitted out of fold."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([_design(s, r) for _, _, s, r in oof])
+    y = np.array([item.labels[top] for item, top, _, _ in oof])
+    fit = LogisticRegression(C=10.0).fit(x, y)
+    return float(fit.coef_[0][0]), float(fit.coef_[0][1]), float(fit.intercept_[0])
+
+
+def _confidence(cal: tuple[float, float, float], score: float, runner: float | None) -> float:
+    a, b, c = cal
+    s, lead = _design(score, runner)
+    return float(1.0 / (1.0 + np.exp(-(a * s + b * lead + c))))
+
+
+def figures(items: list[Question], shown: dict[str, tuple[float, int]], threshold: float) -> dict[str, Any]:
+    """Per set and overall: coverage, precision and wrong-shown rate of answers at ``threshold``."""
+    out: dict[str, Any] = {}
+    for name in [*sorted({q.dataset for q in items}), "all"]:
+        group = [q for q in items if name in ("all", q.dataset)]
+        answerable = [q for q in group if q.answerable]
+        on = [(q, shown[q.qid + q.dataset]) for q in group if q.qid + q.dataset in shown]
+        on = [(q, right) for q, (conf, right) in on if conf >= threshold and not q.abstained]
+        right = sum(r for _, r in on)
+        out[name] = {
+            "questions": len(group),
+            "coverage": round(sum(1 for q, _ in on if q.answerable) / max(1, len(answerable)), 4),
+            "precision": round(right / len(on), 4) if on else None,
+            "wrong_shown": round((len(on) - right) / max(1, len(group)), 4),
+            "answer_accuracy": round(right / max(1, len(answerable)), 4),
+        }
+    return out
+
+
+def reliability(shown: dict[str, tuple[float, int]], bins: int = 10) -> list[dict[str, Any]]:
+    """Out-of-fold confidence against how often the best answer was right, in equal-width bins."""
+    table = []
+    pairs = list(shown.values())
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [r for c, r in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        confs = [c for c, _ in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if inside:
+            table.append(
+                {
+                    "bin": f"{lo:.1f}–{hi:.1f}",
+                    "n": len(inside),
+                    "mean_confidence": round(float(np.mean(confs)), 3),
+                    "right": round(float(np.mean(inside)), 3),
+                }
+            )
+    return table
+
+
+def choose_threshold(items: list[Question], shown: dict[str, tuple[float, int]], precision: float) -> float:
+    """The lowest confidence at which shown answers (not abstained) reach ``precision``, out of fold."""
+    live = {q.qid + q.dataset for q in items if not q.abstained}
+    pairs = sorted(((c, r) for key, (c, r) in shown.items() if key in live), reverse=True)
+    best, right = 1.0, 0
+    for n, (conf, ok) in enumerate(pairs, start=1):
+        right += ok
+        if right / n >= precision:
+            best = conf
+    return round(best, 4)
+
+
+def _flatten(node: dict[str, Any], tree: dict[str, list[Any]]) -> int:
+    """Append ``node`` (a LightGBM tree dump) to the flat arrays of ``tree``; its index, or ``~leaf``."""
+    if "leaf_value" in node:
+        tree["value"].append(float(node["leaf_value"]))
+        return ~(len(tree["value"]) - 1)
+    at = len(tree["feature"])
+    tree["feature"].append(int(node["split_feature"]))
+    tree["threshold"].append(float(node["threshold"]))
+    tree["left"].append(0)
+    tree["right"].append(0)
+    tree["left"][at] = _flatten(node["left_child"], tree)
+    tree["right"][at] = _flatten(node["right_child"], tree)
+    return at
+
+
+def _export(model: Any) -> list[dict[str, list[Any]]]:
+    """The booster's trees as flat arrays (see :mod:`index.reader.model`)."""
+    trees = []
+    for info in model.booster_.dump_model()["tree_info"]:
+        tree: dict[str, list[Any]] = {"feature": [], "threshold": [], "left": [], "right": [], "value": []}
+        _flatten(info["tree_structure"], tree)
+        trees.append(tree)
+    return trees
+
+
+NEGATIVES_PER_SET = 400
+
+
+def _abstention_rows(
+    items: list[Question],
+    shown: dict[str, tuple[float, int]],
+    workdir: Path,
+    reader: Path,
+    workers: int,
+    present: list[QuestionSet],
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """(rows, labels, groups, where) for the abstention model: every question over its own articles (label:
+    the articles answer it; the reader confidence out of fold), and questions of the other sets and off-topic
+    ones over each set's articles (label 0, the reader confidence of the final model)."""
+    at = ANSWERABLE_NAMES.index("reader_confidence")
+    rows, labels, groups, where = [], [], [], []
+    for q in items:
+        if q.answerable_row is None:
+            continue
+        row = list(q.answerable_row)
+        conf = shown.get(q.qid + q.dataset)
+        row[at], row[at + 1] = (conf[0], 1.0) if conf is not None else (0.0, 0.0)
+        rows.append(row)
+        labels.append(int(q.answerable))
+        groups.append(q.group)
+        where.append(q.dataset)
+    rng = np.random.default_rng(7)
+    model = load(reader)
+    off_topic = [(f"off{i}", q) for i, q in enumerate(OFF_TOPIC + OFF_TOPIC_LATER)]
+    stores: dict[Path, Any] = {}
+    for qset in present:
+        stores.setdefault(qset.path if qset.squad else qset.corpus, qset)
+    for key, qset in stores.items():
+        asked = list(off_topic)
+        for other in present:
+            if (other.path if other.squad else other.corpus) == key:
+                continue  # its questions are asked over these very articles
+            pool = texts(other)
+            picked = rng.choice(len(pool), size=min(NEGATIVES_PER_SET, len(pool)), replace=False)
+            asked += [(f"{other.name}:{pool[i][0]}", pool[i][1]) for i in sorted(picked)]
+        for qid, row in negatives(qset, workdir, asked, model, workers=workers):
+            rows.append(row)
+            labels.append(0)
+            groups.append(f"neg:{qid}")
+            where.append(f"{qid.split(':')[0] if ':' in qid else 'off-topic'}→{qset.name}")
+    return np.array(rows), np.array(labels), groups, where
+
+
+def train_abstention(
+    items: list[Question],
+    shown: dict[str, tuple[float, int]],
+    workdir: Path,
+    reader: Path,
+    workers: int,
+    folds: int,
+    max_false: float,
+    present: list[QuestionSet],
+) -> dict[str, Any]:
+    """The abstention model, out-of-fold figures, and the threshold that abstains on at most ``max_false`` of
+    the answerable questions."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    x, y, groups, where = _abstention_rows(items, shown, workdir, reader, workers, present)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / scale
+    oof = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=folds).split(z, y, groups=np.array(groups)):
+        fit = LogisticRegression(C=1.0, max_iter=2000).fit(z[train], y[train])
+        oof[test] = fit.predict_proba(z[test])[:, 1]
+    threshold = float(np.quantile(oof[y == 1], max_false)) if (y == 1).any() else 0.5
+    table: dict[str, Any] = {}
+    for name in sorted(set(where)):
+        mask = np.array([w == name for w in where])
+        pos, neg = mask & (y == 1), mask & (y == 0)
+        table[name] = {
+            "answerable": int(pos.sum()),
+            "false_abstention": round(float((oof[pos] < threshold).mean()), 4) if pos.any() else None,
+            "unanswerable": int(neg.sum()),
+            "abstained": round(float((oof[neg] < threshold).mean()), 4) if neg.any() else None,
+        }
+    final = LogisticRegression(C=1.0, max_iter=2000).fit(z, y)
+    return {
+        "features": list(ANSWERABLE_NAMES),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": final.coef_[0].tolist(),
+        "intercept": float(final.intercept_[0]),
+        "threshold": round(threshold, 4),
+        "info": {"out_of_fold": table, "rows": len(y)},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--precision", type=float, default=0.9)
+    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "reader_model.json")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "train")
+    parser.add_argument("--rows", type=Path, help="reuse labelled rows saved by an earlier run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-false-abstention", type=float, default=0.02)
+    parser.add_argument(
+        "--keep-negatives", type=float, default=0.3, help="share of wrong candidates trained on"
+    )
+    parser.add_argument("--sets", nargs="*", help="train on these sets only (cmrc drcd seed holdout pages)")
+    parser.add_argument("--ablate", action="append", help="zero features with this prefix (report only)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    started = time.perf_counter()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    chosen = [s for s in sets() if not args.sets or s.name in args.sets]
+    if args.rows and args.rows.exists():
+        items = [Question(**d) for d in json.loads(args.rows.read_text(encoding="utf-8"))]
+    else:
+        items = [q for qset in chosen for q in questions(qset, args.workdir, workers=args.workers)]
+        (args.workdir / "rows.json").write_text(json.dumps([asdict(q) for q in items]), encoding="utf-8")
+    if args.ablate:  # zero the named features everywhere: what they bring, measured out of fold
+        cols = [i for i, n in enumerate(NAMES) if n.startswith(tuple(args.ablate))]
+        for q in items:
+            for r in q.rows:
+                for i in cols:
+                    r[i] = 0.0
+    oof = out_of_fold(items, args.folds, args.keep_negatives)
+    cal = calibrate(oof)
+    shown = {item.qid + item.dataset: (_confidence(cal, s, r), item.labels[top]) for item, top, s, r in oof}
+    threshold = choose_threshold(items, shown, args.precision)
+    report = {
+        "threshold": threshold,
+        "out_of_fold": figures(items, shown, threshold),
+        "best_candidate_always_shown": figures(items, shown, 0.0),
+        "reliability": reliability(shown),
+    }
+    final = _fit(
+        np.array([r for q in items for r in q.rows]), np.array([lab for q in items for lab in q.labels])
+    )
+    model = {
+        "features": list(NAMES),
+        "trees": _export(final),
+        "base": 0.0,
+        "calibration": list(cal),
+        "threshold": threshold,
+        "info": {
+            "trained_on": sorted({q.dataset for q in items}),
+            "folds": args.folds,
+            "rows": sum(len(q.rows) for q in items),
+            "questions": len(items),
+            **report,
+        },
+    }
+    args.out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB) in {time.perf_counter() - started:.0f} s")
+    answerable = train_abstention(
+        items, shown, args.workdir, args.out, args.workers, args.folds, args.max_false_abstention, chosen
+    )
+    target = args.out.with_name("answerable_model.json")
+    target.write_text(json.dumps(answerable, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(answerable["info"], ensure_ascii=False, indent=1))
+    print(f"wrote {target} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

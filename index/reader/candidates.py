@@ -1,0 +1,117 @@
+"""Every span of a passage that could answer a question, whatever type the question seems to ask for.
+
+The learned scorer (:mod:`index.reader.model`) decides between them; this module only proposes. Each span comes
+with the generators that proposed it (``sources``) and their best prior: typed spans of every answer type
+(quantities with units, dates, people, places, organisations, posts), and the question-specific ones — what a
+person is (``褚靖是谁``), 《titles》, quoted names, names of the asked kind (哪所学校 → …中学), the phrase standing
+where the question word stands, and lists for plural questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.kinds import (
+    asked_kind,
+    asks_nickname,
+    asks_several,
+    asks_work,
+    kind_names,
+    listed,
+    quoted_names,
+    titled_works,
+)
+from index.phrases import phrases
+from index.question import QuestionType, described, fold_chars, wh_split
+from index.reader.entities import TAGS, entities
+from index.spans import Candidate, candidates, descriptions, names_person
+
+__all__ = ["MAX_ANSWER_CHARS", "SOURCES", "TYPED", "Span", "gather"]
+
+MAX_ANSWER_CHARS = 20
+TYPED = (
+    QuestionType.QUANTITY,
+    QuestionType.DATE,
+    QuestionType.PERSON,
+    QuestionType.PLACE,
+    QuestionType.ORG,
+    QuestionType.TITLE,
+)
+#: Generator names, in the order of the feature bits.
+SOURCES = (
+    *(t.value for t in TYPED),
+    "description",
+    "work",
+    "nickname",
+    "kind",
+    "phrase",
+    "listed",
+    *(f"lac_{kind}" for kind in TAGS.values()),
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer: where it stands in the (folded) passage, who proposed it, the best prior given."""
+
+    start: int
+    end: int
+    prior: float
+    sources: frozenset[str]
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace())
+
+
+def _proposals(question: str, folded: str) -> list[tuple[Candidate, str]]:
+    out: list[tuple[Candidate, str]] = []
+    for qtype in TYPED:
+        out += [(c, qtype.value) for c in candidates(qtype, folded)]
+    out += [(Candidate(s, e, 1.0), f"lac_{kind}") for s, e, kind in entities(folded)]
+    subject = described(question)
+    if subject is not None and names_person(subject):
+        out += [(c, "description") for c in descriptions(folded, subject)]
+    if asks_work(question):
+        out += [(Candidate(s, e, 1.2), "work") for s, e in titled_works(folded)]
+    if asks_nickname(question):
+        out += [(Candidate(s, e, 1.2), "nickname") for s, e in quoted_names(folded)]
+    kind = asked_kind(question)
+    if kind is not None:
+        out += [(c, "kind") for c in kind_names(folded, kind)]
+    split = wh_split(question)
+    if split is not None:
+        out += [(c, "phrase") for c in phrases(folded, split[0], split[1], fold_chars(question))]
+    if asks_several(question):
+        out += [(c, "listed") for c in listed([c for c, _ in out], folded)]
+    return out
+
+
+def gather(question: str, folded: str) -> list[Span]:
+    """The candidate spans of ``folded`` (a ``fold_chars`` copy of the passage) for ``question``.
+
+    Spans are 1–20 characters, hold a letter or digit, and are not words of the question itself (nor numbers
+    that all come from it). One :class:`Span` per (start, end), with every generator that proposed it.
+    """
+    q = _compact(fold_chars(question))
+    q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
+    merged: dict[tuple[int, int], tuple[float, set[str]]] = {}
+    for cand, source in _proposals(question, folded):
+        start, end = cand.start, cand.end
+        while start < end and folded[start].isspace():
+            start += 1
+        while end > start and folded[end - 1].isspace():
+            end -= 1
+        if not 0 < end - start <= MAX_ANSWER_CHARS:
+            continue
+        value = _compact(folded[start:end])
+        if not any(ch.isalnum() for ch in value) or value in q:
+            continue
+        numbers = re.findall(r"\d+(?:\.\d+)?", value)
+        if numbers and all(n in q_numbers for n in numbers):
+            continue
+        prior, sources = merged.get((start, end), (float("-inf"), set()))
+        sources.add(source)
+        merged[(start, end)] = (max(prior, cand.prior), sources)
+    return [Span(s, e, p, frozenset(src)) for (s, e), (p, src) in sorted(merged.items())]

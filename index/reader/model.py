@@ -1,0 +1,176 @@
+"""The learned answer scorer: gradient-boosted trees over :mod:`index.reader.features`, and its calibration.
+
+The model file (``index/data/reader_model.json``, written by ``python -m bench.train``) holds the feature names
+it was trained on, the trees (flattened: split feature, threshold, children; a negative child ``~i`` is leaf
+``i``), a calibration that turns the best candidate's score and its lead over the runner-up into the
+probability that the shown answer is right, and the threshold above which an answer is shown. Scoring is numpy
+only: nothing is trained or downloaded at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.reader.features import NAMES
+
+__all__ = ["ANSWERABLE_FILE", "MODEL_FILE", "Linear", "Model", "ModelError", "load", "load_answerable"]
+
+MODEL_FILE = "reader_model.json"
+ANSWERABLE_FILE = "answerable_model.json"
+_lock = threading.Lock()
+
+
+class ModelError(Exception):
+    """The model file is missing or does not fit this code's features."""
+
+
+@dataclass(frozen=True)
+class _Tree:
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(len(x))
+        if not len(self.feature):  # a tree that is one leaf
+            out.fill(self.value[0])
+            return out
+        node = np.zeros(len(x), dtype=np.int64)
+        rows = np.arange(len(x))
+        while len(rows):
+            at = node[rows]
+            left = x[rows, self.feature[at]] <= self.threshold[at]
+            child = np.where(left, self.left[at], self.right[at])
+            leaf = child < 0
+            out[rows[leaf]] = self.value[~child[leaf]]
+            node[rows[~leaf]] = child[~leaf]
+            rows = rows[~leaf]
+        return out
+
+
+@dataclass(frozen=True)
+class Model:
+    """Trees, calibration and threshold; :meth:`scores` rates candidates, :meth:`confidence` the best one."""
+
+    trees: tuple[_Tree, ...]
+    base: float
+    calibration: tuple[float, float, float]  # weights of (top score, lead over the runner-up) and a bias
+    threshold: float
+    info: dict[str, Any]
+
+    def scores(self, rows: list[list[float]]) -> np.ndarray:
+        """The raw score (log-odds) of each candidate row."""
+        if not rows:
+            return np.empty(0)
+        x = np.asarray(rows, dtype=np.float64)
+        total = np.full(len(x), self.base)
+        for tree in self.trees:
+            total += tree.predict(x)
+        return total
+
+    def confidence(self, top: float, runner_up: float | None) -> float:
+        """The calibrated probability that the best candidate (score ``top``) is a right answer."""
+        lead = top - runner_up if runner_up is not None else 5.0
+        a, b, c = self.calibration
+        z = a * top + b * min(lead, 5.0) + c
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        """Build from the model file's object; :class:`ModelError` when it was made for other features."""
+        if list(data.get("features", [])) != list(NAMES):
+            raise ModelError(
+                "the reader model was trained on other features than this code computes; "
+                "retrain it with: python -m bench.train"
+            )
+        trees = tuple(
+            _Tree(
+                np.asarray(t["feature"], dtype=np.int64),
+                np.asarray(t["threshold"], dtype=np.float64),
+                np.asarray(t["left"], dtype=np.int64),
+                np.asarray(t["right"], dtype=np.int64),
+                np.asarray(t["value"], dtype=np.float64),
+            )
+            for t in data["trees"]
+        )
+        a, b, c = (float(v) for v in data["calibration"])
+        return cls(
+            trees, float(data.get("base", 0.0)), (a, b, c), float(data["threshold"]), data.get("info", {})
+        )
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A logistic model over standardised features: whether the best passage answers the question at all."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float  # below this probability the answer is 没有找到
+    info: dict[str, Any]
+
+    def probability(self, row: list[float]) -> float:
+        """P(the question is answered by the passages) for one feature row."""
+        z = float(((np.asarray(row) - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], names: tuple[str, ...]) -> Linear:
+        """Build from the model file's object; :class:`ModelError` when it was made for other features."""
+        if list(data.get("features", [])) != list(names):
+            raise ModelError(
+                "the abstention model was trained on other features than this code computes; "
+                "retrain it with: python -m bench.train"
+            )
+        arrays = (np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef"))
+        mean, scale, coef = arrays
+        return cls(
+            mean, scale, coef, float(data["intercept"]), float(data["threshold"]), data.get("info", {})
+        )
+
+
+def _read(name: str, what: str) -> dict[str, Any]:
+    path = resources.files("index") / "data" / name
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(f"no {what} at {path}; train one with: python -m bench.train") from exc
+    return data
+
+
+@cache
+def _bundled() -> Model:
+    return Model.from_json(_read(MODEL_FILE, "reader model"))
+
+
+@cache
+def _bundled_answerable() -> Linear:
+    from index.reader.answerable import NAMES as ANSWERABLE_NAMES
+
+    return Linear.from_json(_read(ANSWERABLE_FILE, "abstention model"), ANSWERABLE_NAMES)
+
+
+def load(path: Path | None = None) -> Model:
+    """The bundled reader model (loaded once per process), or the one at ``path``."""
+    if path is not None:
+        return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+    with _lock:
+        return _bundled()
+
+
+def load_answerable() -> Linear:
+    """The bundled abstention model (loaded once per process)."""
+    with _lock:
+        return _bundled_answerable()

@@ -1,0 +1,118 @@
+"""The reader: candidate spans of every type, their features, the tree model and its calibration."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from index.question import QuestionType, attribute_type, classify
+from index.reader import PassageView, QuestionView, collect, read
+from index.reader.candidates import gather
+from index.reader.features import NAMES
+from index.reader.model import Model, ModelError
+
+TEXT = "剑河县中药材种植面积达到15.78万亩，涉及品种31个。院长刘恩姬今年3月曾访问北京同仁医院。"
+
+
+def view(question: str, text: str = TEXT) -> PassageView:
+    asked = QuestionView(question, classify(question), ["剑河", "中药材", "面积", "院长"])
+    return PassageView(text, 1, 1.0, 1.0, (0, len(text)), asked)
+
+
+def test_candidates_of_every_type_whatever_the_question_asks() -> None:
+    spans = {TEXT[s.start : s.end]: s.sources for s in gather("柳京眼科综合医院院长", TEXT)}
+    assert "quantity" in spans["15.78万亩"]
+    assert "quantity" in spans["31个"]
+    assert "person" in spans["刘恩姬"]
+    assert "date" in spans["今年3月"]
+    assert "院长" not in spans  # a word of the question is never its answer
+
+
+def test_a_score_is_a_quantity_candidate() -> None:
+    text = "美国篮球代表团同朝鲜队以110∶110战平。"
+    assert "110∶110" in {text[s.start : s.end] for s in gather("朝美篮球赛比分", text)}
+
+
+def test_feature_rows_follow_the_names() -> None:
+    rows = collect([view("剑河中药材面积?")])
+    assert rows and all(len(r) == len(NAMES) for _, _, r in rows)
+    row = next(r for _, s, r in rows if TEXT[s.start : s.end] == "15.78万亩")
+    named = dict(zip(NAMES, row, strict=True))
+    assert named["q_quantity"] == 1.0
+    assert named["src_quantity"] == 1.0
+    assert named["unit_match"] == 1.0  # 面积 asks for 亩/平方公里…
+    assert named["in_quote"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("柳京眼科综合医院院长", QuestionType.PERSON),
+        ("北部湾港2024年集装箱吞吐量", QuestionType.QUANTITY),
+        ("个转企一次办结的期限", QuestionType.DATE),
+        ("金正恩看篮球赛的体育馆", QuestionType.PLACE),
+        ("2012中国国际新闻论坛主办单位", QuestionType.ORG),
+    ],
+)
+def test_questions_without_a_question_word_are_typed_by_their_attribute(
+    question: str, expected: QuestionType
+) -> None:
+    assert attribute_type(question) is expected
+    assert classify(question) is expected
+
+
+def test_attribute_alone_is_not_a_question_type() -> None:
+    assert attribute_type("面积") is None
+    assert classify("品种呢") is QuestionType.OTHER
+
+
+def _stump_model(feature: str, threshold: float, low: float, high: float) -> Model:
+    """One tree with one split: ``feature <= threshold`` → ``low``, else ``high``."""
+    return Model.from_json(
+        {
+            "features": list(NAMES),
+            "trees": [
+                {
+                    "feature": [NAMES.index(feature)],
+                    "threshold": [threshold],
+                    "left": [~0],
+                    "right": [~1],
+                    "value": [low, high],
+                },
+                {"feature": [], "threshold": [], "left": [], "right": [], "value": [0.25]},
+            ],
+            "base": 0.0,
+            "calibration": [1.0, 0.0, 0.0],
+            "threshold": 0.5,
+        }
+    )
+
+
+def test_trees_score_rows_and_calibration_gives_a_probability() -> None:
+    model = _stump_model("unit_match", 0.5, -2.0, 3.0)
+    rows = [[0.0] * len(NAMES), [0.0] * len(NAMES)]
+    rows[1][NAMES.index("unit_match")] = 1.0
+    assert model.scores(rows).tolist() == [-1.75, 3.25]
+    assert model.confidence(3.25, -1.75) == pytest.approx(1 / (1 + math.exp(-3.25)))
+
+
+def test_read_picks_the_best_candidate_with_its_confidence() -> None:
+    model = _stump_model("unit_match", 0.5, -2.0, 3.0)
+    reading = read([view("剑河中药材面积?")], model)
+    assert reading is not None
+    assert TEXT[reading.span[0] : reading.span[1]] == "15.78万亩"
+    assert reading.confidence == pytest.approx(1 / (1 + math.exp(-3.25)))
+
+
+def test_a_model_for_other_features_is_refused() -> None:
+    with pytest.raises(ModelError, match=r"python -m bench\.train"):
+        Model.from_json({"features": ["x"], "trees": [], "calibration": [1, 0, 0], "threshold": 0.5})
+
+
+def test_the_bundled_model_matches_this_code() -> None:
+    from index.reader import load
+
+    model = load()
+    assert 0.0 < model.threshold < 1.0
+    assert len(model.trees) > 10
