@@ -21,7 +21,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
@@ -34,6 +34,13 @@ log = logging.getLogger("newsqa")
 
 class CommandError(Exception):
     """A command cannot go on; the message says why and how to fix it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a :class:`CommandError` (`Error: …`, exit status 1) naming the help."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(f"{message[:1].upper()}{message[1:]}. See: {self.prog} --help")
 
 
 def _configure_logging(level: str) -> None:
@@ -88,20 +95,28 @@ def _print_answer(result: object, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer one question, or one per line from stdin."""
-    searcher = _searcher(settings)
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        if not question.strip():
-            if args.question is not None:
-                raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
-            continue
-        if len(question) > settings.max_question_chars:
-            raise CommandError(
-                f"The question is {len(question)} characters long; the limit is {settings.max_question_chars} "
-                "(NEWSQA_MAX_QUESTION_CHARS). Shorten it."
-            )
-        _print_answer(searcher.ask(question, k=args.k), args.json)
+    """Answer one question, or one per line from stdin (exactly one output line per input line)."""
+    from bot import batch
+
+    if args.question is None:
+        searcher = _searcher(settings)
+        batch.run(
+            lambda q: searcher.ask(q, k=args.k),
+            sys.stdin,
+            sys.stdout,
+            max_chars=settings.max_question_chars,
+            as_json=args.json,
+        )
+        return 0
+    if not args.question.strip():
+        raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
+    if len(args.question) > settings.max_question_chars:
+        raise CommandError(
+            f"The question is {len(args.question)} characters long; the limit is "
+            f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
+            f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
+        )
+    _print_answer(_searcher(settings).ask(args.question, k=args.k), args.json)
     return 0
 
 
@@ -127,7 +142,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score a question file."""
-    from bot import evaluate
+    from bot import evaluate, question_file
     from bot.library import build, open_store
     from corpus.ingest import format_report
     from index.search import Searcher
@@ -135,9 +150,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(
-            f"No question file at {path}. Give a .jsonl question file or a squad-style .json file."
+            f"No question file at {path}. Give a .jsonl question file or a squad-style .json file: "
+            "newsqa eval ../shared/eval/seed_dev_qa.jsonl"
         )
-    squad = evaluate.is_squad(path)
+    if args.limit is not None and args.limit < 1:
+        raise CommandError("--limit must be at least 1, e.g.: newsqa eval FILE --limit 100")
+    try:
+        squad = evaluate.is_squad(path)
+        if squad:
+            question_file.check_squad(path)
+        else:
+            lines = question_file.question_lines(path)
+    except UnicodeDecodeError:
+        raise CommandError(
+            f"{path} is not a UTF-8 text file: a question file is {question_file.FORMAT}"
+        ) from None
+    except question_file.QuestionFileError as exc:
+        raise CommandError(f"{exc}. Check it with: head -3 {path}") from None
     if squad:
 
         def searcher_for(db: Path) -> Searcher:
@@ -151,8 +180,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         report = evaluate.evaluate_squad(searcher_for, path, limit=args.limit)
     else:
         searcher = _searcher(settings)
-        with path.open(encoding="utf-8") as fh:
-            report = evaluate.evaluate_questions(lambda q: searcher.ask(q, k=evaluate.K), fh)
+        report = evaluate.evaluate_questions(lambda q: searcher.ask(q, k=evaluate.K), lines)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -200,9 +228,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (a test checks every command has help and is in the README)."""
-    parser = argparse.ArgumentParser(
-        prog="newsqa", description="Ask Chinese newspaper articles; get the sentence."
-    )
+    parser = _Parser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
@@ -235,12 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors go to stderr as `Error: …` with exit status 1."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         settings = Settings.from_env()
         _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
         if args.command == "ask" and args.k < 1:
-            raise CommandError("-k must be at least 1.")
+            raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))
     except (CommandError, SettingsError, StoreError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ Paragraph ids only ever grow (``AUTOINCREMENT``) and every deleted paragraph id 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -20,9 +21,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from corpus.models import Article
+from corpus.store_guard import (
+    APPLICATION_ID,
+    Identity,
+    StoreError,
+    StoreFull,
+    check_identity,
+    check_location,
+    disk_full_message,
+    is_disk_full,
+    not_writable,
+)
 from corpus.store_read import BODY, ArticleInfo, Passage, SourceInfo, StoreReader
 
-__all__ = ["SCHEMA_VERSION", "ArticleInfo", "Passage", "SourceInfo", "Store", "StoreError", "article_uid"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArticleInfo",
+    "Passage",
+    "SourceInfo",
+    "Store",
+    "StoreError",
+    "StoreFull",
+    "article_uid",
+]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -66,10 +89,6 @@ BEGIN INSERT OR IGNORE INTO deleted_paragraphs(id) VALUES (old.id); END;
 """
 
 
-class StoreError(Exception):
-    """The store file cannot be opened or has an unknown schema."""
-
-
 def article_uid(source_path: str, ordinal: int, title: str) -> str:
     """A short stable id for an article: the same file, position and title give the same id."""
     digest = hashlib.sha1(f"{source_path}\0{ordinal}\0{title}".encode()).hexdigest()
@@ -85,42 +104,58 @@ class Store(StoreReader):
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the store at ``path``."""
+        """Open (creating if needed) the store at ``path``; refuse a foreign or unusable file untouched."""
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            check_location(path)
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+            identity = check_identity(conn, path)  # before any PRAGMA that writes the file
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
             store = cls(conn, path)
-            store._migrate()
+            store._migrate(identity)
         except (sqlite3.DatabaseError, StoreError) as exc:
             if conn is not None:
                 conn.close()
             if isinstance(exc, StoreError):
                 raise
+            if is_disk_full(exc):
+                raise StoreFull(disk_full_message(path, 1024 * 1024)) from exc
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise not_writable(path, str(exc)) from exc
             raise StoreError(
                 f"Cannot open the store at {path}: {exc}. Move it aside and rebuild it with: newsqa ingest"
             ) from exc
         return store
 
-    def _migrate(self) -> None:
+    def _migrate(self, identity: Identity = Identity.OURS) -> None:
         """Create the schema on first use; refuse a store written by a newer newsqa before touching it."""
         has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
         found = self.get_meta("schema_version") if has_meta.fetchone() else None
+        if found is not None and not found.isdigit():
+            raise self.corrupt("schema_version", found)
         if found is not None and int(found) > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.path} has schema version {found}, newer than this newsqa "
                 f"({SCHEMA_VERSION}). Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
             )
         self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
-        if found is None:
+        if found is None or identity is not Identity.OURS:
             with self.transaction():
-                self.set_meta("schema_version", str(SCHEMA_VERSION))
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                if found is None:
+                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def corrupt(self, key: str, value: str) -> StoreError:
+        """The error for a meta value that is not what newsqa wrote."""
+        return StoreError(
+            f"The store at {self.path} is damaged: its meta value {key} is {value[:40]!r}, not a number. "
+            f"Move the file aside and rebuild it with: mv {self.path} {self.path}.bad && newsqa ingest"
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -141,10 +176,22 @@ class Store(StoreReader):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error) and is_disk_full(exc):
+                raise StoreFull(disk_full_message(self.path, 1024 * 1024)) from exc
             raise
-        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does after SQLITE_FULL and others);
+        a failing ROLLBACK is logged, never raised over the error that caused it."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("rollback of %s failed: %s", self.path, exc)
 
     # -- meta ---------------------------------------------------------------------------------------------
 
@@ -163,7 +210,10 @@ class Store(StoreReader):
     @property
     def corpus_version(self) -> int:
         """A counter bumped by every change to the articles; caches key on it."""
-        return int(self.get_meta("corpus_version") or 0)
+        value = self.get_meta("corpus_version") or "0"
+        if not value.isdigit():
+            raise self.corrupt("corpus_version", value)
+        return int(value)
 
     def _bump_corpus_version(self) -> None:
         self.set_meta("corpus_version", str(self.corpus_version + 1))
