@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
+from corpus.store_guard import disk_full_message, is_disk_full
 
 if TYPE_CHECKING:
     from index.search import Searcher
@@ -62,19 +65,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.library import open_store
     from bot.progress import progress_bar
     from corpus.ingest import bundled_corpus_dir, format_report, ingest
+    from corpus.walk import MB
     from index.search import Searcher
 
     paths = [Path(p) for p in args.paths] or [bundled_corpus_dir()]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         raise CommandError(
             f"No such file or folder: {', '.join(missing)}. Check the path and run: newsqa ingest PATH"
         )
     store = open_store(settings)
     searcher = Searcher(store)
-    report = ingest(store, paths)
-    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
+    report = ingest(store, paths, follow_links=args.follow_links, max_file_bytes=settings.max_file_mb * MB)
     print(format_report(report))
+    if report.stopped:
+        raise CommandError(f"{report.stopped}. The index was not updated; rerun newsqa ingest after that")
+    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
     print(f"index: {synced.added} passages added, {synced.removed} removed in {synced.seconds:.2f} s")
     return 1 if report.failed else 0
 
@@ -232,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="read symbolic links that point outside the folder, and enter linked folders",
+    )
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
@@ -261,15 +272,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors go to stderr as `Error: …` with exit status 1."""
     parser = build_parser()
+    db_path = Settings().db_path
     try:
         args = parser.parse_args(argv)
         settings = Settings.from_env()
+        db_path = settings.db_path
         _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
         if args.command == "ask" and args.k < 1:
             raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))
     except (CommandError, SettingsError, StoreError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # SQLITE_FULL raised by a layer that does not know it (the index, the cache)
+        if not is_disk_full(exc):
+            raise
+        print(f"Error: {disk_full_message(db_path, 16 * 1024 * 1024)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
