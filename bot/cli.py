@@ -55,9 +55,21 @@ def _configure_logging(level: str) -> None:
 
 
 def _searcher(settings: Settings) -> Searcher:
-    from bot.library import open_searcher
+    """The searcher; with the disk full it answers from the index as it is instead of failing to update it."""
+    from bot.library import open_searcher, open_store
+    from index.search import Searcher
 
-    return open_searcher(settings)
+    try:
+        return open_searcher(settings)
+    except (sqlite3.Error, StoreError) as exc:
+        if not is_disk_full(exc):
+            raise
+    print(
+        f"Warning: {disk_full_message(settings.db_path, 16 * 1024 * 1024)}; "
+        "answering from the index as it was before",
+        file=sys.stderr,
+    )
+    return Searcher(open_store(settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -182,7 +182,6 @@ def format_report(report: IngestReport) -> str:
     lines = [counts, f"{report.articles} articles, {report.paragraphs} paragraphs in {report.seconds:.2f} s"]
     lines += [f"failed: {path}: {reason}" for path, reason in report.failed]
     lines += [f"skipped: {path}: {reason}" for path, reason in report.skipped]
-    if report.stopped:
-        lines.append(f"stopped: {report.stopped}")
+    if report.stopped:  # the reason itself is the CLI's `Error:` line
         lines += [f"stored before the disk filled: {path}" for path in report.added + report.updated]
     return "\n".join(lines)
