@@ -32,6 +32,7 @@ from corpus.store_guard import (
     is_disk_full,
     not_writable,
 )
+from corpus.store_identity import add_text_hash_column, text_hash, upgrade_from_v1
 from corpus.store_read import BODY, ArticleInfo, Passage, SourceInfo, StoreReader
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.text_hash, duplicate_articles, sources_hash (corpus/store_identity.py)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,9 +68,19 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT NOT NULL,
     title_derived INTEGER NOT NULL DEFAULT 0,
     kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
-    date TEXT, source_name TEXT, url TEXT
+    date TEXT, source_name TEXT, url TEXT,
+    text_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source_id);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE INDEX IF NOT EXISTS sources_hash ON sources(content_hash);
+CREATE TABLE IF NOT EXISTS duplicate_articles (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS duplicate_articles_source ON duplicate_articles(source_id);
 CREATE TABLE IF NOT EXISTS paragraphs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -143,12 +154,17 @@ class Store(StoreReader):
                 f"The store at {self.path} has schema version {found}, newer than this newsqa "
                 f"({SCHEMA_VERSION}). Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
             )
+        upgrade = found is not None and int(found) < SCHEMA_VERSION
+        if upgrade:
+            with self.transaction():
+                add_text_hash_column(self.conn)
         self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
-        if found is None or identity is not Identity.OURS:
+        if found is None or upgrade or identity is not Identity.OURS:
             with self.transaction():
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                if found is None:
-                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+                if upgrade:
+                    upgrade_from_v1(self.conn)
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def corrupt(self, key: str, value: str) -> StoreError:
         """The error for a meta value that is not what newsqa wrote."""
@@ -221,8 +237,13 @@ class Store(StoreReader):
 
     def replace_source(
         self, path: str, content_hash: str, size: int, fmt: str, articles: Sequence[Article]
-    ) -> None:
-        """Store ``articles`` as the whole content of source ``path``, replacing what it held, atomically."""
+    ) -> list[str]:
+        """Store ``articles`` as the whole content of source ``path``, replacing what it held, atomically.
+
+        An article whose text is already stored (from another source, or earlier in this one) is not stored
+        again; its title is returned and the skip recorded (see :mod:`corpus.store_identity`).
+        """
+        skipped: list[str] = []
         with self.transaction() as conn:
             conn.execute("DELETE FROM sources WHERE path = ?", (path,))
             cur = conn.execute(
@@ -231,8 +252,24 @@ class Store(StoreReader):
             )
             source_id = cur.lastrowid
             for ordinal, article in enumerate(articles, start=1):
+                digest = text_hash(article)
+                if conn.execute("SELECT 1 FROM articles WHERE text_hash = ?", (digest,)).fetchone():
+                    conn.execute(
+                        "INSERT INTO duplicate_articles(source_id, ordinal, title, text_hash) VALUES (?,?,?,?)",
+                        (source_id, ordinal, article.title, digest),
+                    )
+                    skipped.append(article.title)
+                    continue
                 self._insert_article(conn, source_id, path, ordinal, article)
             self._bump_corpus_version()
+        return skipped
+
+    def rename_source(self, old: str, new: str) -> None:
+        """Record that source ``old`` now lives at ``new`` (a moved file): its articles stay as they are."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sources SET path = ?, ingested_at = ? WHERE path = ?", (new, time.time(), old)
+            )
 
     def remove_source(self, path: str) -> None:
         """Forget source ``path`` and everything read from it."""
@@ -246,7 +283,7 @@ class Store(StoreReader):
         uid = article_uid(path, ordinal, article.title)
         cur = conn.execute(
             """INSERT INTO articles(uid, source_id, ordinal, title, title_derived, kicker, subtitle, byline,
-               column_name, date, source_name, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               column_name, date, source_name, url, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 uid,
                 source_id,
@@ -260,6 +297,7 @@ class Store(StoreReader):
                 article.date,
                 article.source,
                 article.url,
+                text_hash(article),
             ),
         )
         article_id = cur.lastrowid

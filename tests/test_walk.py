@@ -107,7 +107,8 @@ def test_follow_links_reads_outside_files_but_never_a_device_and_ends_loops(
         str(hostile / "secret.md"),
         str(hostile / "linked-folder" / "secret.md"),
     ]
-    assert sorted(a.title for a in store.articles()) == ["保险柜", "保险柜", "山区公路通车"]
+    assert sorted(a.title for a in store.articles()) == ["保险柜", "山区公路通车"]  # the same file twice
+    assert report.duplicates == [(str(hostile / "linked-folder" / "secret.md"), "保险柜")]
     reasons = dict(report.skipped)
     assert reasons[str(hostile / "zero.txt")] == (
         "a character device, not a regular file: newsqa reads only regular files"
