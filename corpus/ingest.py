@@ -225,5 +225,6 @@ def format_report(report: IngestReport) -> str:
     if len(report.duplicates) > MAX_LISTED:
         lines.append(f"duplicate: … and {len(report.duplicates) - MAX_LISTED} more")
     if report.stopped:  # the reason itself is the CLI's `Error:` line
-        lines += [f"stored before the disk filled: {path}" for path in report.added + report.updated]
+        stored = report.added + report.updated + [new for _, new in report.moved]
+        lines += [f"stored before the disk filled: {path}" for path in stored]
     return "\n".join(lines)

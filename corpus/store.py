@@ -34,6 +34,7 @@ from corpus.store_guard import (
 )
 from corpus.store_identity import add_text_hash_column, text_hash, upgrade_from_v1
 from corpus.store_read import BODY, ArticleInfo, Passage, SourceInfo, StoreReader
+from corpus.store_schema import SCHEMA, SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -47,57 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 2  # 2: articles.text_hash, duplicate_articles, sources_hash (corpus/store_identity.py)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (
-    id INTEGER PRIMARY KEY,
-    path TEXT UNIQUE NOT NULL,
-    content_hash TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    format TEXT NOT NULL DEFAULT '',
-    ingested_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uid TEXT UNIQUE NOT NULL,
-    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    title_derived INTEGER NOT NULL DEFAULT 0,
-    kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
-    date TEXT, source_name TEXT, url TEXT,
-    text_hash TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source_id);
-CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
-CREATE INDEX IF NOT EXISTS sources_hash ON sources(content_hash);
-CREATE TABLE IF NOT EXISTS duplicate_articles (
-    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    text_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS duplicate_articles_source ON duplicate_articles(source_id);
-CREATE TABLE IF NOT EXISTS paragraphs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL DEFAULT 'body',
-    ordinal INTEGER NOT NULL,
-    heading TEXT,
-    text TEXT NOT NULL,
-    flags TEXT NOT NULL DEFAULT '',
-    raw TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, kind, ordinal);
-CREATE VIEW IF NOT EXISTS captions AS
-    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit');
-CREATE TABLE IF NOT EXISTS deleted_paragraphs (id INTEGER PRIMARY KEY);
-CREATE TRIGGER IF NOT EXISTS paragraphs_deleted AFTER DELETE ON paragraphs
-BEGIN INSERT OR IGNORE INTO deleted_paragraphs(id) VALUES (old.id); END;
-"""
 
 
 def article_uid(source_path: str, ordinal: int, title: str) -> str:
@@ -281,6 +231,10 @@ class Store(StoreReader):
         self, conn: sqlite3.Connection, source_id: int | None, path: str, ordinal: int, article: Article
     ) -> None:
         uid = article_uid(path, ordinal, article.title)
+        salt = 0
+        while conn.execute("SELECT 1 FROM articles WHERE uid = ?", (uid,)).fetchone():
+            salt += 1  # the id is taken by an article that moved away from this path: pick another
+            uid = article_uid(f"{path}\0{salt}", ordinal, article.title)
         cur = conn.execute(
             """INSERT INTO articles(uid, source_id, ordinal, title, title_derived, kicker, subtitle, byline,
                column_name, date, source_name, url, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",

@@ -2,7 +2,8 @@
 
 What a folder may hold and what happens to it (nothing here can hang, crash or read outside the folder):
 - hidden files and folders (``.name``) and files without a source extension: ignored, as before;
-- a name that is not valid UTF-8: reported as failed (rename it) and skipped — never stored, never a crash;
+- a file or folder name that is not valid UTF-8: reported as failed (rename it) and skipped — never stored,
+  never a crash (SQLite cannot hold such a name as text);
 - FIFOs, sockets, character and block devices: skipped with the reason; never opened for reading (a FIFO
   would block the ingest), and :func:`read_limited` re-checks the opened file, so a swap after the walk
   cannot slip one in;
@@ -34,7 +35,7 @@ _KINDS = {
     stat.S_IFSOCK: "a socket",
     stat.S_IFDIR: "a folder",
 }
-_BAD_NAME = "file name is not valid UTF-8: rename it to UTF-8 (e.g. convmv -f gbk -t utf-8 --notest NAME)"
+_BAD_NAME = "{} name is not valid UTF-8: rename it to UTF-8 (e.g. convmv -f gbk -t utf-8 --notest NAME)"
 
 
 class NotReadable(Exception):
@@ -123,7 +124,8 @@ def _entry(entry: os.DirEntry[str], root: str, follow_links: bool) -> Found | No
     """What to do with one entry; a folder to enter comes back as its path with a trailing separator."""
     path = entry.path
     if not _utf8(entry.name):
-        return Found(path, _BAD_NAME, failed=True)
+        what = "folder" if entry.is_dir(follow_symlinks=False) else "file"
+        return Found(path, _BAD_NAME.format(what), failed=True)
     is_link = entry.is_symlink()
     if is_link:
         try:
@@ -163,7 +165,7 @@ def find(given: Path, *, follow_links: bool = False) -> tuple[list[Found], bool]
     """The entries for one path given on the command line, and whether it was a folder."""
     path = os.path.abspath(os.path.expanduser(str(given)))
     if not _utf8(path):
-        return [Found(path, _BAD_NAME, failed=True)], False
+        return [Found(path, _BAD_NAME.format("path"), failed=True)], False
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:

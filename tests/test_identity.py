@@ -138,3 +138,16 @@ def test_a_version_1_store_is_upgraded_and_deduplicates_against_old_articles(tmp
         report = ingest(store, [tmp_path / "b.jsonl"])
         assert report.duplicates == [(str(tmp_path / "b.jsonl"), "山区公路通车")]
         assert store.counts()["articles"] == 1
+
+
+def test_a_new_file_at_a_moved_files_old_path_gets_its_own_ids(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(ROAD, encoding="utf-8")
+    ingest(store, [tmp_path])
+    (tmp_path / "a.jsonl").rename(tmp_path / "b.jsonl")
+    assert ingest(store, [tmp_path]).moved == [(str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"))]
+    (tmp_path / "a.jsonl").write_text(
+        RECORD.format(title="山区公路通车", text="公路改版了。"), encoding="utf-8"
+    )
+    report = ingest(store, [tmp_path])  # same path, position and title as the moved article: the id is taken
+    assert (report.added, report.failed) == ([str(tmp_path / "a.jsonl")], [])
+    assert len({a.uid for a in store.articles()}) == 2

@@ -47,6 +47,7 @@ def hostile(tmp_path: Path) -> Path:
     sock.close()
     with open(os.fsencode(root) + b"/caf\xe9.txt", "wb") as fh:  # Latin-1 name: not UTF-8
         fh.write("咖啡馆开业。\n".encode())
+    os.mkdir(os.fsencode(root) + b"/\xb1\xa8")  # 报 in GBK: a folder name that is not UTF-8
     return root
 
 
@@ -58,7 +59,11 @@ def test_hostile_folder_reads_only_the_regular_file_inside(store: Store, hostile
         (
             f"{hostile}/caf\\xe9.txt",
             "file name is not valid UTF-8: rename it to UTF-8 (e.g. convmv -f gbk -t utf-8 --notest NAME)",
-        )
+        ),
+        (
+            f"{hostile}/\\xb1\\xa8",
+            "folder name is not valid UTF-8: rename it to UTF-8 (e.g. convmv -f gbk -t utf-8 --notest NAME)",
+        ),
     ]
     assert report.skipped == [
         (
@@ -186,7 +191,7 @@ def test_cli_ingest_of_a_hostile_folder_finishes_and_reports(hostile: Path, tmp_
     out = done.stdout.decode()
     assert done.returncode == 1, done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
-    assert out.splitlines()[0] == "added 1 · updated 0 · unchanged 0 · pruned 0 · failed 1 · skipped 9"
+    assert out.splitlines()[0] == "added 1 · updated 0 · unchanged 0 · pruned 0 · failed 2 · skipped 9"
     assert f"failed: {hostile}/caf\\xe9.txt: file name is not valid UTF-8" in out
     assert f"skipped: {hostile}/pipe.txt: a FIFO (named pipe), not a regular file" in out
 
@@ -194,8 +199,8 @@ def test_cli_ingest_of_a_hostile_folder_finishes_and_reports(hostile: Path, tmp_
 def test_format_report_lists_skipped_entries(store: Store, hostile: Path) -> None:
     report = ingest(store, [hostile])
     lines = format_report(report).splitlines()
-    assert lines[0] == "added 1 · updated 0 · unchanged 0 · pruned 0 · failed 1 · skipped 9"
+    assert lines[0] == "added 1 · updated 0 · unchanged 0 · pruned 0 · failed 2 · skipped 9"
     assert (
-        lines[3]
+        lines[4]
         == f"skipped: {hostile}/dangling.md: broken symbolic link (its target {hostile}/gone.md does not exist): fix or remove it"
     )
