@@ -46,6 +46,21 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message[:1].upper()}{message[1:]}. See: {self.prog} --help")
 
 
+def _check_utf8(args: argparse.Namespace) -> None:
+    """Text that goes to SQLite and jieba must be UTF-8 (paths need not be: ingest reports those itself)."""
+    for name in ("question", "id"):
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(value).decode("utf-8", "backslashreplace")
+            raise CommandError(
+                f"The {name} '{shown}' is not valid UTF-8. Set a UTF-8 locale (e.g. LANG=C.UTF-8) or pass UTF-8 text."
+            ) from None
+
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -290,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         db_path = settings.db_path
         _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
+        _check_utf8(args)
         if args.command == "ask" and args.k < 1:
             raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))

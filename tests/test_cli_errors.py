@@ -182,3 +182,33 @@ def test_every_command_has_a_bad_input_test() -> None:
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     tested = {name.split("_")[1] for name in globals() if name.startswith("test_")}
     assert set(sub.choices) <= tested  # type: ignore[attr-defined]
+
+
+def test_chat_line_that_is_not_utf8_gets_a_sentence_not_a_traceback(env_db: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=b"\xff\xfe\n" + "剑河中药材面积?\n".encode(),
+        capture_output=True,
+        env={**os.environ, "NEWSQA_DB": str(env_db)},
+        timeout=120,
+        check=False,
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 0 and "Traceback" not in done.stderr.decode()
+    assert (
+        "问> \n这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。\n\n问> 剑河中药材面积?\n答：15.78万亩\n"
+        in out
+    )
+
+
+def test_ask_and_show_arguments_that_are_not_utf8(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = b"\xff\xfe".decode("utf-8", "surrogateescape") + "剑河"  # how Python hands over such argv bytes
+    assert run(["ask", bad], capsys) == (
+        "Error: The question '\\xff\\xfe剑河' is not valid UTF-8. Set a UTF-8 locale (e.g. LANG=C.UTF-8) "
+        "or pass UTF-8 text."
+    )
+    assert run(["show", bad], capsys).startswith("Error: The id '\\xff\\xfe剑河' is not valid UTF-8.")
