@@ -2,7 +2,7 @@
 
 - A source file is known by its bytes' sha256 (``sources.content_hash``) as well as its path, so a file that
   moved is recognised by :mod:`corpus.ingest` and its row renamed in place, without re-reading it.
-- An article is known by :func:`text_hash` — its title and body paragraphs, whitespace removed. When a file
+- An article is known by :func:`text_hash` — its title, body paragraphs and captions, whitespace removed. When a file
   brings an article whose text hash is already stored (from another file, or earlier in the same file: a dump
   that prints an article twice), it is not stored again; the skip is recorded in ``duplicate_articles`` with
   the source that skipped it. If the stored copy later goes (its file pruned or changed),
@@ -26,15 +26,20 @@ __all__ = ["add_text_hash_column", "orphaned_sources", "text_hash", "text_hash_o
 _SPACE = re.compile(r"\s+")
 
 
-def text_hash_of(title: str, paragraphs: Iterable[str]) -> str:
-    """sha256 (hex, 32 characters) of the title and body paragraphs, whitespace removed."""
+def text_hash_of(title: str, paragraphs: Iterable[str], captions: Iterable[str] = ()) -> str:
+    """sha256 (hex, 32 characters) of the title, body paragraphs and captions, whitespace removed."""
     squashed = "\n".join(_SPACE.sub("", t) for t in (title, *paragraphs))
+    extra = "\n".join(_SPACE.sub("", t) for t in captions)
+    if extra:  # two photo pieces under one title differ only by their captions
+        squashed += "\n\0" + extra
     return hashlib.sha256(squashed.encode("utf-8")).hexdigest()[:32]
 
 
 def text_hash(article: Article) -> str:
     """The identity of an article's text (see :func:`text_hash_of`)."""
-    return text_hash_of(article.title, (p.text for p in article.paragraphs))
+    return text_hash_of(
+        article.title, (p.text for p in article.paragraphs), (c.text for c in article.captions)
+    )
 
 
 def add_text_hash_column(conn: sqlite3.Connection) -> bool:
@@ -50,15 +55,15 @@ def upgrade_from_v1(conn: sqlite3.Connection) -> None:
     """Fill ``text_hash`` for articles stored before it existed (inside the caller's transaction)."""
     rows = conn.execute("SELECT id, title FROM articles WHERE text_hash IS NULL").fetchall()
     for article_id, title in rows:
-        texts = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT text FROM paragraphs WHERE article_id = ? AND kind = 'body' ORDER BY ordinal",
-                (article_id,),
-            )
-        ]
+        found = conn.execute(
+            "SELECT kind = 'body', text FROM paragraphs WHERE article_id = ? ORDER BY kind != 'body', ordinal",
+            (article_id,),
+        ).fetchall()
+        body = [str(text) for is_body, text in found if is_body]
+        captions = [str(text) for is_body, text in found if not is_body]
         conn.execute(
-            "UPDATE articles SET text_hash = ? WHERE id = ?", (text_hash_of(title, texts), article_id)
+            "UPDATE articles SET text_hash = ? WHERE id = ?",
+            (text_hash_of(title, body, captions), article_id),
         )
 
 

@@ -151,3 +151,21 @@ def test_a_new_file_at_a_moved_files_old_path_gets_its_own_ids(store: Store, tmp
     report = ingest(store, [tmp_path])  # same path, position and title as the moved article: the id is taken
     assert (report.added, report.failed) == ([str(tmp_path / "a.jsonl")], [])
     assert len({a.uid for a in store.articles()}) == 2
+
+
+def test_the_upgrade_hash_equals_the_ingest_hash_with_captions(tmp_path: Path) -> None:
+    from corpus.models import Article, Caption, Paragraph
+    from corpus.store_identity import text_hash, upgrade_from_v1
+
+    photo = Article(
+        title="夜市",
+        paragraphs=[Paragraph("夜市热闹。"), Paragraph("摊主忙碌。")],
+        captions=[Caption("新华社记者 黄文摄", kind="credit"), Caption("上图：夜市一角。")],
+    )
+    with Store.open(tmp_path / "newsqa.db") as store:
+        store.replace_source("a.txt", "h", 1, "page", [photo])
+        with store.transaction() as conn:
+            conn.execute("UPDATE articles SET text_hash = NULL")
+            upgrade_from_v1(conn)
+        assert store.conn.execute("SELECT text_hash FROM articles").fetchone()[0] == text_hash(photo)
+        assert text_hash(photo) != text_hash(Article(title="夜市", paragraphs=photo.paragraphs))
