@@ -104,14 +104,15 @@ class Store(StoreReader):
                 f"The store at {self.path} has schema version {found}, newer than this newsqa "
                 f"({SCHEMA_VERSION}). Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
             )
+        if identity is not Identity.OURS:  # first, so a process opening it meanwhile knows it is ours
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         upgrade = found is not None and int(found) < SCHEMA_VERSION
         if upgrade:
             with self.transaction():
                 add_text_hash_column(self.conn)
         self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
-        if found is None or upgrade or identity is not Identity.OURS:
+        if found is None or upgrade:
             with self.transaction():
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 if upgrade:
                     upgrade_from_v1(self.conn)
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
