@@ -23,8 +23,9 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
+from bot.cli_args import CommandError, Parser, check_utf8
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
 from corpus.store_guard import disk_full_message, is_disk_full
@@ -33,32 +34,6 @@ if TYPE_CHECKING:
     from index.search import Searcher
 
 log = logging.getLogger("newsqa")
-
-
-class CommandError(Exception):
-    """A command cannot go on; the message says why and how to fix it."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is a :class:`CommandError` (`Error: …`, exit status 1) naming the help."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CommandError(f"{message[:1].upper()}{message[1:]}. See: {self.prog} --help")
-
-
-def _check_utf8(args: argparse.Namespace) -> None:
-    """Text that goes to SQLite and jieba must be UTF-8 (paths need not be: ingest reports those itself)."""
-    for name in ("question", "id"):
-        value = getattr(args, name, None)
-        if not isinstance(value, str):
-            continue
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = os.fsencode(value).decode("utf-8", "backslashreplace")
-            raise CommandError(
-                f"The {name} '{shown}' is not valid UTF-8. Set a UTF-8 locale (e.g. LANG=C.UTF-8) or pass UTF-8 text."
-            ) from None
 
 
 def _configure_logging(level: str) -> None:
@@ -189,15 +164,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit is not None and args.limit < 1:
         raise CommandError("--limit must be at least 1, e.g.: newsqa eval FILE --limit 100")
     try:
-        squad = evaluate.is_squad(path)
-        if squad:
-            question_file.check_squad(path)
-        else:
-            lines = question_file.question_lines(path)
-    except UnicodeDecodeError:
-        raise CommandError(
-            f"{path} is not a UTF-8 text file: a question file is {question_file.FORMAT}"
-        ) from None
+        squad, lines = question_file.load(path)
     except question_file.QuestionFileError as exc:
         raise CommandError(f"{exc}. Check it with: head -3 {path}") from None
     if squad:
@@ -261,7 +228,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (a test checks every command has help and is in the README)."""
-    parser = _Parser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
+    parser = Parser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
@@ -305,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         db_path = settings.db_path
         _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
-        _check_utf8(args)
+        check_utf8(args)
         if args.command == "ask" and args.k < 1:
             raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))

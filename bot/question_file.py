@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.evaluate import is_squad
+
 FORMAT = 'one JSON object a line with at least "id" and "q" (DESIGN.md: {"id","q","gold","answer","kind"})'
 
 
@@ -45,6 +47,18 @@ def question_lines(path: Path) -> list[str]:
                 f"{path} line {number} is not a question object: a question file is {FORMAT}"
             )
     return [line for _, line in numbered]
+
+
+def load(path: Path) -> tuple[bool, list[str]]:
+    """(is squad-style, the question lines — empty for squad) of a checked question file."""
+    try:
+        squad = is_squad(path)
+    except UnicodeDecodeError:
+        raise QuestionFileError(f"{path} is not a UTF-8 text file: a question file is {FORMAT}") from None
+    if squad:
+        check_squad(path)
+        return True, []
+    return False, question_lines(path)
 
 
 def check_squad(path: Path) -> None:
