@@ -204,3 +204,35 @@ def test_format_report_lists_skipped_entries(store: Store, hostile: Path) -> Non
         lines[4]
         == f"skipped: {hostile}/dangling.md: broken symbolic link (its target {hostile}/gone.md does not exist): fix or remove it"
     )
+
+
+def test_read_limited_refuses_a_fifo_or_device_swapped_in_after_the_walk(tmp_path: Path) -> None:
+    from corpus.walk import NotReadable, read_limited
+
+    os.mkfifo(tmp_path / "swapped.txt")  # no writer: a blocking open would hang here
+    with pytest.raises(NotReadable, match=r"^a FIFO \(named pipe\), not a regular file"):
+        read_limited(str(tmp_path / "swapped.txt"), MB)
+    with pytest.raises(NotReadable, match=r"^a character device, not a regular file"):
+        read_limited("/dev/zero", MB)
+
+
+def test_cli_follow_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    root = tmp_path / "news"
+    root.mkdir()
+    (tmp_path / "elsewhere.md").write_text("# 保险柜\n\n保险柜的密码是7391。\n", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.md", root / "secret.md")
+    monkeypatch.setenv("NEWSQA_DB", str(tmp_path / "newsqa.db"))
+    assert main(["ingest", str(root)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "added 0 · updated 0 · unchanged 0 · pruned 0 · failed 0 · skipped 1"
+    )
+    assert main(["ingest", str(root), "--follow-links"]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0] == "added 1 · updated 0 · unchanged 0 · pruned 0 · failed 0"
+    )
+    assert main(["articles"]) == 0
+    assert capsys.readouterr().out.split()[1] == "保险柜"
