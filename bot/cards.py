@@ -8,6 +8,7 @@ message at the page holding PARA; a number: edit the message to that page; ``-1`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.reply import Block, BlockKind, Button, Reply
@@ -22,12 +23,27 @@ KIND_LABEL = {"caption": "图片说明", "credit": "图片署名", "byline": "�
 FLAG_NOTES = {TRUNCATED: "（原文此段不完整：版面上缺了下文）", JOINED: ""}
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[T ].*)?")
+
+
+def chinese_date(date: str | None) -> str | None:
+    """An ISO date as a reader writes it (`2019-07-12` → `2019年7月12日`, `2019-07` → `2019年7月`);
+    anything else as it was stored."""
+    if not date:
+        return None
+    found = _ISO_DATE.fullmatch(date.strip())
+    if found is None:
+        return date
+    year, month, day = found.groups()
+    return f"{year}年{int(month)}月" + (f"{int(day)}日" if day else "")
+
+
 def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
     """`《title》 · byline · date · 第N段` — only what the article really says."""
     parts = [f"《{article.title}》"]
     if article.column:
         parts.append(f"【{article.column}】")
-    parts.extend(x for x in (article.byline, article.date, article.source) if x)
+    parts.extend(x for x in (article.byline, chinese_date(article.date), article.source) if x)
     if passage is not None:
         parts.append(KIND_LABEL.get(passage.kind, f"第{passage.ordinal}段"))
     return " · ".join(parts)
@@ -135,7 +151,12 @@ def article_card(
     blocks = [Block(BlockKind.HEADING, article.title)]
     header = [
         x
-        for x in (article.kicker, article.column and f"【{article.column}】", article.byline, article.date)
+        for x in (
+            article.kicker,
+            article.column and f"【{article.column}】",
+            article.byline,
+            chinese_date(article.date),
+        )
         if x
     ]
     if header and page == 0:

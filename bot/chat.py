@@ -20,6 +20,15 @@ TERMINAL_CHAT_ID = 0  # the terminal is one chat
 HISTORY = Path("~/.newsqa_history").expanduser()
 PROMPT = "问> "
 BUTTON = re.compile(r"^/(\d{1,2})$")
+NOT_UTF8 = "这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。"
+
+
+def _is_utf8(line: str) -> bool:
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _setup_readline() -> None:
@@ -72,6 +81,9 @@ def run_chat(
         line = line.strip()
         if line in ("/quit", "/exit", "/q"):
             return 0
+        if not _is_utf8(line):  # stdin decodes bytes that are not UTF-8 as surrogates: nothing can use them
+            out.write(f"{PROMPT}\n{NOT_UTF8}\n\n" if not interactive else f"{NOT_UTF8}\n\n")
+            continue
         if not interactive:
             out.write(f"{PROMPT}{line}\n")
         button = BUTTON.match(line)

@@ -18,22 +18,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_args import CommandError, Parser, check_utf8
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
+from corpus.store_guard import disk_full_message, is_disk_full
 
 if TYPE_CHECKING:
     from index.search import Searcher
 
 log = logging.getLogger("newsqa")
-
-
-class CommandError(Exception):
-    """A command cannot go on; the message says why and how to fix it."""
 
 
 def _configure_logging(level: str) -> None:
@@ -45,9 +45,21 @@ def _configure_logging(level: str) -> None:
 
 
 def _searcher(settings: Settings) -> Searcher:
-    from bot.library import open_searcher
+    """The searcher; with the disk full it answers from the index as it is instead of failing to update it."""
+    from bot.library import open_searcher, open_store
+    from index.search import Searcher
 
-    return open_searcher(settings)
+    try:
+        return open_searcher(settings)
+    except (sqlite3.Error, StoreError) as exc:
+        if not is_disk_full(exc):
+            raise
+    print(
+        f"Warning: {disk_full_message(settings.db_path, 16 * 1024 * 1024)}; "
+        "answering from the index as it was before",
+        file=sys.stderr,
+    )
+    return Searcher(open_store(settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -55,19 +67,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.library import open_store
     from bot.progress import progress_bar
     from corpus.ingest import bundled_corpus_dir, format_report, ingest
+    from corpus.walk import MB
     from index.search import Searcher
 
     paths = [Path(p) for p in args.paths] or [bundled_corpus_dir()]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         raise CommandError(
             f"No such file or folder: {', '.join(missing)}. Check the path and run: newsqa ingest PATH"
         )
     store = open_store(settings)
     searcher = Searcher(store)
-    report = ingest(store, paths)
-    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
+    report = ingest(store, paths, follow_links=args.follow_links, max_file_bytes=settings.max_file_mb * MB)
     print(format_report(report))
+    if report.stopped:
+        raise CommandError(f"{report.stopped}. The index was not updated; rerun newsqa ingest after that")
+    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
     print(f"index: {synced.added} passages added, {synced.removed} removed in {synced.seconds:.2f} s")
     return 1 if report.failed else 0
 
@@ -88,20 +103,28 @@ def _print_answer(result: object, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer one question, or one per line from stdin."""
-    searcher = _searcher(settings)
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        if not question.strip():
-            if args.question is not None:
-                raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
-            continue
-        if len(question) > settings.max_question_chars:
-            raise CommandError(
-                f"The question is {len(question)} characters long; the limit is {settings.max_question_chars} "
-                "(NEWSQA_MAX_QUESTION_CHARS). Shorten it."
-            )
-        _print_answer(searcher.ask(question, k=args.k), args.json)
+    """Answer one question, or one per line from stdin (exactly one output line per input line)."""
+    from bot import batch
+
+    if args.question is None:
+        searcher = _searcher(settings)
+        batch.run(
+            lambda q: searcher.ask(q, k=args.k),
+            sys.stdin,
+            sys.stdout,
+            max_chars=settings.max_question_chars,
+            as_json=args.json,
+        )
+        return 0
+    if not args.question.strip():
+        raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
+    if len(args.question) > settings.max_question_chars:
+        raise CommandError(
+            f"The question is {len(args.question)} characters long; the limit is "
+            f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
+            f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
+        )
+    _print_answer(_searcher(settings).ask(args.question, k=args.k), args.json)
     return 0
 
 
@@ -127,7 +150,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score a question file."""
-    from bot import evaluate
+    from bot import evaluate, question_file
     from bot.library import build, open_store
     from corpus.ingest import format_report
     from index.search import Searcher
@@ -135,9 +158,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(
-            f"No question file at {path}. Give a .jsonl question file or a squad-style .json file."
+            f"No question file at {path}. Give a .jsonl question file or a squad-style .json file: "
+            "newsqa eval ../shared/eval/seed_dev_qa.jsonl"
         )
-    squad = evaluate.is_squad(path)
+    if args.limit is not None and args.limit < 1:
+        raise CommandError("--limit must be at least 1, e.g.: newsqa eval FILE --limit 100")
+    try:
+        squad, lines = question_file.load(path)
+    except question_file.QuestionFileError as exc:
+        raise CommandError(f"{exc}. Check it with: head -3 {path}") from None
     if squad:
 
         def searcher_for(db: Path) -> Searcher:
@@ -151,8 +180,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         report = evaluate.evaluate_squad(searcher_for, path, limit=args.limit)
     else:
         searcher = _searcher(settings)
-        with path.open(encoding="utf-8") as fh:
-            report = evaluate.evaluate_questions(lambda q: searcher.ask(q, k=evaluate.K), fh)
+        report = evaluate.evaluate_questions(lambda q: searcher.ask(q, k=evaluate.K), lines)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -200,12 +228,15 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (a test checks every command has help and is in the README)."""
-    parser = argparse.ArgumentParser(
-        prog="newsqa", description="Ask Chinese newspaper articles; get the sentence."
-    )
+    parser = Parser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", help="read article files into the store (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .json .jsonl)")
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="read symbolic links that point outside the folder, and enter linked folders",
+    )
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
@@ -235,15 +266,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors go to stderr as `Error: …` with exit status 1."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    db_path = Settings().db_path
     try:
+        args = parser.parse_args(argv)
         settings = Settings.from_env()
+        db_path = settings.db_path
         _configure_logging(settings.log_level if args.command == "serve" else "WARNING")
+        check_utf8(args)
         if args.command == "ask" and args.k < 1:
-            raise CommandError("-k must be at least 1.")
+            raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))
     except (CommandError, SettingsError, StoreError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # SQLITE_FULL raised by a layer that does not know it (the index, the cache)
+        if not is_disk_full(exc):
+            raise
+        print(f"Error: {disk_full_message(db_path, 16 * 1024 * 1024)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

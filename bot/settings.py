@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSQA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
     Setting("NEWSQA_MAX_QUESTION_CHARS", "1000", "Longer messages get a friendly request to shorten them."),
     Setting("NEWSQA_WORKERS", "2", "Processes used to segment text during ingest."),
+    Setting("NEWSQA_MAX_FILE_MB", "50", "Source files larger than this (MB) are refused by ingest, unread."),
     Setting(
         "TELEGRAM_BOT_TOKEN",
         None,
@@ -61,6 +62,13 @@ def _int(env: Mapping[str, str], name: str, default: str) -> int:
         ) from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: str) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value}. Fix it in the environment.")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings."""
@@ -70,6 +78,7 @@ class Settings:
     log_level: str = "INFO"
     max_question_chars: int = 1000
     workers: int = 2
+    max_file_mb: int = 50
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
     webhook_url: str | None = None
@@ -90,6 +99,7 @@ class Settings:
             log_level=level,
             max_question_chars=_int(env, "NEWSQA_MAX_QUESTION_CHARS", "1000"),
             workers=max(1, _int(env, "NEWSQA_WORKERS", "2")),
+            max_file_mb=_positive(env, "NEWSQA_MAX_FILE_MB", "50"),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
             webhook_url=env.get("NEWSQA_WEBHOOK_URL") or None,

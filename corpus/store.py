@@ -13,6 +13,7 @@ Paragraph ids only ever grow (``AUTOINCREMENT``) and every deleted paragraph id 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -20,54 +21,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from corpus.models import Article
+from corpus.store_guard import (
+    APPLICATION_ID,
+    Identity,
+    StoreError,
+    StoreFull,
+    check_identity,
+    check_location,
+    disk_full_message,
+    is_disk_full,
+    not_writable,
+)
+from corpus.store_identity import add_text_hash_column, text_hash, upgrade_from_v1
 from corpus.store_read import BODY, ArticleInfo, Passage, SourceInfo, StoreReader
+from corpus.store_schema import SCHEMA, SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "ArticleInfo", "Passage", "SourceInfo", "Store", "StoreError", "article_uid"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArticleInfo",
+    "Passage",
+    "SourceInfo",
+    "Store",
+    "StoreError",
+    "StoreFull",
+    "article_uid",
+]
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (
-    id INTEGER PRIMARY KEY,
-    path TEXT UNIQUE NOT NULL,
-    content_hash TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    format TEXT NOT NULL DEFAULT '',
-    ingested_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uid TEXT UNIQUE NOT NULL,
-    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    title_derived INTEGER NOT NULL DEFAULT 0,
-    kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
-    date TEXT, source_name TEXT, url TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source_id);
-CREATE TABLE IF NOT EXISTS paragraphs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL DEFAULT 'body',
-    ordinal INTEGER NOT NULL,
-    heading TEXT,
-    text TEXT NOT NULL,
-    flags TEXT NOT NULL DEFAULT '',
-    raw TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, kind, ordinal);
-CREATE VIEW IF NOT EXISTS captions AS
-    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit');
-CREATE TABLE IF NOT EXISTS deleted_paragraphs (id INTEGER PRIMARY KEY);
-CREATE TRIGGER IF NOT EXISTS paragraphs_deleted AFTER DELETE ON paragraphs
-BEGIN INSERT OR IGNORE INTO deleted_paragraphs(id) VALUES (old.id); END;
-"""
-
-
-class StoreError(Exception):
-    """The store file cannot be opened or has an unknown schema."""
+log = logging.getLogger(__name__)
 
 
 def article_uid(source_path: str, ordinal: int, title: str) -> str:
@@ -85,42 +65,64 @@ class Store(StoreReader):
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the store at ``path``."""
+        """Open (creating if needed) the store at ``path``; refuse a foreign or unusable file untouched."""
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            check_location(path)
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+            identity = check_identity(conn, path)  # before any PRAGMA that writes the file
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
             store = cls(conn, path)
-            store._migrate()
+            store._migrate(identity)
         except (sqlite3.DatabaseError, StoreError) as exc:
             if conn is not None:
                 conn.close()
             if isinstance(exc, StoreError):
                 raise
+            if is_disk_full(exc):
+                raise StoreFull(disk_full_message(path, 1024 * 1024)) from exc
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise not_writable(path, str(exc)) from exc
             raise StoreError(
                 f"Cannot open the store at {path}: {exc}. Move it aside and rebuild it with: newsqa ingest"
             ) from exc
         return store
 
-    def _migrate(self) -> None:
+    def _migrate(self, identity: Identity = Identity.OURS) -> None:
         """Create the schema on first use; refuse a store written by a newer newsqa before touching it."""
         has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
         found = self.get_meta("schema_version") if has_meta.fetchone() else None
+        if found is not None and not found.isdigit():
+            raise self.corrupt("schema_version", found)
         if found is not None and int(found) > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.path} has schema version {found}, newer than this newsqa "
                 f"({SCHEMA_VERSION}). Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
             )
-        self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
-        if found is None:
+        if identity is not Identity.OURS:  # first, so a process opening it meanwhile knows it is ours
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        upgrade = found is not None and int(found) < SCHEMA_VERSION
+        if upgrade:
             with self.transaction():
+                add_text_hash_column(self.conn)
+        self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
+        if found is None or upgrade:
+            with self.transaction():
+                if upgrade:
+                    upgrade_from_v1(self.conn)
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def corrupt(self, key: str, value: str) -> StoreError:
+        """The error for a meta value that is not what newsqa wrote."""
+        return StoreError(
+            f"The store at {self.path} is damaged: its meta value {key} is {value[:40]!r}, not a number. "
+            f"Move the file aside and rebuild it with: mv {self.path} {self.path}.bad && newsqa ingest"
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -141,10 +143,22 @@ class Store(StoreReader):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error) and is_disk_full(exc):
+                raise StoreFull(disk_full_message(self.path, 1024 * 1024)) from exc
             raise
-        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does after SQLITE_FULL and others);
+        a failing ROLLBACK is logged, never raised over the error that caused it."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("rollback of %s failed: %s", self.path, exc)
 
     # -- meta ---------------------------------------------------------------------------------------------
 
@@ -163,7 +177,10 @@ class Store(StoreReader):
     @property
     def corpus_version(self) -> int:
         """A counter bumped by every change to the articles; caches key on it."""
-        return int(self.get_meta("corpus_version") or 0)
+        value = self.get_meta("corpus_version") or "0"
+        if not value.isdigit():
+            raise self.corrupt("corpus_version", value)
+        return int(value)
 
     def _bump_corpus_version(self) -> None:
         self.set_meta("corpus_version", str(self.corpus_version + 1))
@@ -171,8 +188,13 @@ class Store(StoreReader):
 
     def replace_source(
         self, path: str, content_hash: str, size: int, fmt: str, articles: Sequence[Article]
-    ) -> None:
-        """Store ``articles`` as the whole content of source ``path``, replacing what it held, atomically."""
+    ) -> list[str]:
+        """Store ``articles`` as the whole content of source ``path``, replacing what it held, atomically.
+
+        An article whose text is already stored (from another source, or earlier in this one) is not stored
+        again; its title is returned and the skip recorded (see :mod:`corpus.store_identity`).
+        """
+        skipped: list[str] = []
         with self.transaction() as conn:
             conn.execute("DELETE FROM sources WHERE path = ?", (path,))
             cur = conn.execute(
@@ -181,8 +203,24 @@ class Store(StoreReader):
             )
             source_id = cur.lastrowid
             for ordinal, article in enumerate(articles, start=1):
+                digest = text_hash(article)
+                if conn.execute("SELECT 1 FROM articles WHERE text_hash = ?", (digest,)).fetchone():
+                    conn.execute(
+                        "INSERT INTO duplicate_articles(source_id, ordinal, title, text_hash) VALUES (?,?,?,?)",
+                        (source_id, ordinal, article.title, digest),
+                    )
+                    skipped.append(article.title)
+                    continue
                 self._insert_article(conn, source_id, path, ordinal, article)
             self._bump_corpus_version()
+        return skipped
+
+    def rename_source(self, old: str, new: str) -> None:
+        """Record that source ``old`` now lives at ``new`` (a moved file): its articles stay as they are."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sources SET path = ?, ingested_at = ? WHERE path = ?", (new, time.time(), old)
+            )
 
     def remove_source(self, path: str) -> None:
         """Forget source ``path`` and everything read from it."""
@@ -194,9 +232,13 @@ class Store(StoreReader):
         self, conn: sqlite3.Connection, source_id: int | None, path: str, ordinal: int, article: Article
     ) -> None:
         uid = article_uid(path, ordinal, article.title)
+        salt = 0
+        while conn.execute("SELECT 1 FROM articles WHERE uid = ?", (uid,)).fetchone():
+            salt += 1  # the id is taken by an article that moved away from this path: pick another
+            uid = article_uid(f"{path}\0{salt}", ordinal, article.title)
         cur = conn.execute(
             """INSERT INTO articles(uid, source_id, ordinal, title, title_derived, kicker, subtitle, byline,
-               column_name, date, source_name, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               column_name, date, source_name, url, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 uid,
                 source_id,
@@ -210,6 +252,7 @@ class Store(StoreReader):
                 article.date,
                 article.source,
                 article.url,
+                text_hash(article),
             ),
         )
         article_id = cur.lastrowid

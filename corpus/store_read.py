@@ -104,6 +104,11 @@ class StoreReader:
         row = self.conn.execute(f"{_SOURCE_QUERY} WHERE path = ?", (path,)).fetchone()
         return None if row is None else SourceInfo(*row)
 
+    def sources_with_hash(self, content_hash: str) -> list[SourceInfo]:
+        """Every recorded source whose bytes hash to ``content_hash``, by path."""
+        rows = self.conn.execute(f"{_SOURCE_QUERY} WHERE content_hash = ? ORDER BY path", (content_hash,))
+        return [SourceInfo(*row) for row in rows]
+
     def sources(self) -> list[SourceInfo]:
         """Every recorded source, by path."""
         return [SourceInfo(*row) for row in self.conn.execute(f"{_SOURCE_QUERY} ORDER BY path")]

@@ -63,15 +63,69 @@ def test_ask_abstains_on_unrelated_question(env_db: Path, capsys: pytest.Capture
     assert out["answer"] is None
 
 
-def test_ask_batch_from_stdin(
+def test_ask_batch_gives_one_line_per_input_line(
     env_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("剑河中药材面积?\n\n杨城寨村党总支书记是谁\n"))
+    long = "剑" * 1001
+    stdin = f"剑河中药材面积?\n\n{long}\n杨城寨村党总支书记是谁\n   \n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["ask", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [x["answer"] for x in lines] == ["15.78万亩", "刘斐"]
+    assert len(lines) == 5
+    assert [x.get("answer") for x in lines] == ["15.78万亩", None, None, "刘斐", None]
+    assert lines[1] == {"question": "", "error": "the line is empty: put one question on each line"}
+    assert lines[2] == {
+        "question": long,
+        "error": "the question is 1001 characters long; the limit is 1000 (NEWSQA_MAX_QUESTION_CHARS): "
+        "shorten it",
+    }
+    assert lines[4] == {"question": "   ", "error": "the line is empty: put one question on each line"}
+
+
+def test_ask_batch_text_mode_one_line_each(
+    env_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    stdin = "剑河中药材面积?\n\n" + "问" * 1500 + "\n上海的房价是多少\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert main(["ask"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "剑河中药材面积?\t答：15.78万亩\t剑河县中药材种植面积达到【15.78万亩】，涉及品种31个。\t"
+        "《激活乡村全面振兴“智力引擎”》 · 本报记者 马跃峰 · 第7段",
+        "\tError: the line is empty: put one question on each line",
+        "问" * 40 + "…\tError: the question is 1500 characters long; the limit is 1000 "
+        "(NEWSQA_MAX_QUESTION_CHARS): shorten it",
+        "上海的房价是多少\t没有找到：这些文章里没有说到这个问题。",
+    ]
+
+
+def test_ask_batch_line_not_utf8(env_db: Path, tmp_path: Path) -> None:
+    """Through a real process: bytes that are not UTF-8 on stdin still get their own line."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEWSQA_DB": str(env_db)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json"],
+        input="黃精\n".encode() + b"\xff\xfe bad\n" + "剑河中药材面积?\n".encode(),
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert len(lines) == 3
+    assert lines[1] == {
+        "question": "",
+        "error": "the line is not valid UTF-8 (invalid start byte): save the input as UTF-8",
+    }
+    assert lines[2]["answer"] == "15.78万亩"
 
 
 def test_empty_question_is_an_error(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

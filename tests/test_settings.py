@@ -43,3 +43,11 @@ def test_every_setting_is_documented_in_readme() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
     assert missing == []
+
+
+def test_max_file_mb() -> None:
+    assert Settings.from_env({}).max_file_mb == 50
+    assert Settings.from_env({"NEWSQA_MAX_FILE_MB": "200"}).max_file_mb == 200
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"NEWSQA_MAX_FILE_MB": "0"})
+    assert str(caught.value) == "NEWSQA_MAX_FILE_MB must be at least 1, not 0. Fix it in the environment."

@@ -36,20 +36,20 @@ def _ids(store: Store) -> list[int]:
 
 def test_a_new_store_records_its_schema_version(tmp_path: Path) -> None:
     with Store.open(tmp_path / "a" / "b.db") as store:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "1"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with Store.open(tmp_path / "a" / "b.db") as again:
-        assert again.get_meta("schema_version") == "1"
+        assert again.get_meta("schema_version") == "2"
 
 
 def test_a_store_from_a_newer_newsqa_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "newsqa.db"
     with Store.open(path) as store:
-        store.set_meta("schema_version", "2")
+        store.set_meta("schema_version", "3")
     with pytest.raises(StoreError) as caught:
         Store.open(path)
     assert str(caught.value) == (
-        f"The store at {path} has schema version 2, newer than this newsqa (1). "
+        f"The store at {path} has schema version 3, newer than this newsqa (2). "
         "Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
     )
 
@@ -109,7 +109,7 @@ def test_replace_source_is_all_or_nothing(store: Store, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(Store, "_insert_article", fail_on_second)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        store.replace_source("pages/a.txt", "h2", 80, "page", [NIGHT, NIGHT])
+        store.replace_source("pages/a.txt", "h2", 80, "page", [NIGHT, FARM])
     assert [a.title for a in store.articles()] == ["守好群众的“菜篮子”"]
     assert store.source("pages/a.txt").content_hash == "h1"  # type: ignore[union-attr]
     assert not store.conn.in_transaction
