@@ -328,11 +328,16 @@ class FakeBotAPI:
     def press(self, chat_id: int, message_id: int, label: str) -> str:
         """A user presses the button ``label`` on the bot's message; returns the callback query id."""
         with self._lock:
+            data = self._sent[(chat_id, message_id)].buttons()[label]  # KeyError: no such button (a test bug)
+            return self.forge_press(chat_id, message_id, data)
+
+    def forge_press(self, chat_id: int, message_id: int, data: str, user_id: int = 1001) -> str:
+        """A press with this callback data on the bot's message (a modified client can send any data)."""
+        with self._lock:
             sent = self._sent[(chat_id, message_id)]
-            data = sent.buttons()[label]  # KeyError: no such button on that message (a test bug)
             query_id = f"cb{next(self._ids)}"
             self._queries[query_id] = False
-            user = {"id": 1001, "is_bot": False, "first_name": "读者"}
+            user = {"id": user_id, "is_bot": False, "first_name": "读者"}
             query = {"id": query_id, "from": user, "chat_instance": f"ci{chat_id}", "data": data}
             self._push({"callback_query": query | {"message": self._message_json(sent)}})
             return query_id
@@ -568,6 +573,13 @@ def _media(kind: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     api: FakeBotAPI
+
+    def handle(self) -> None:
+        """One connection; a bot killed mid-request just goes away."""
+        try:
+            super().handle()
+        except ConnectionError:
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self.do_POST()
