@@ -8,8 +8,11 @@ after Telegram carried the call out, so before sending again the sender asks Tel
 already there: message ids in a chat only grow, so the lost message can only be one with an id above the
 highest the bot has seen in that chat, and an ``editMessageText`` of that id with the very same text and
 keyboard answers ``message is not modified`` exactly when the message is already there (a user's message
-answers ``message can't be edited``, a free id ``message to edit not found``, which ends the search). An edit
-can simply be repeated: a repeat of an applied edit is ``not modified``.
+answers ``message can't be edited``, a free id ``message to edit not found``, which ends the search). The
+highest id comes from the users' messages and the bot's own sent ones, so no other message of the bot's can
+lie above it. When no id is known in the chat (a button press right after a restart), a message in doubt is
+taken as delivered: never a duplicate, never an apology after a delivered answer. An edit can simply be
+repeated: a repeat of an applied edit is ``not modified``.
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ class Sender:
             self.floor[chat_id] = message_id
 
     def saw_update(self, update: Update) -> None:
-        """Note the message ids an incoming update shows (before any answer to it is sent)."""
+        """Note the id of an incoming message (before any answer to it is sent): every message of the bot's in
+        that chat so far has a smaller id. A button press shows an old message of the bot's, which says nothing
+        about the newer ones, so it is not counted."""
         message = update.effective_message
-        if message is not None:
+        if message is not None and update.callback_query is None:
             self.saw(message.chat_id, message.message_id)
 
     async def resume(self, bot: Any, update_id: int, box: dict[str, Any]) -> None:
@@ -142,6 +147,11 @@ class Sender:
                 )
                 return int(message.message_id)
             except NetworkError as exc:  # 5xx, lost connections and timeouts (TimedOut is one)
+                if maybe_delivered(exc) and floor <= 0:  # no id known to search above: never send twice
+                    logger.warning(
+                        "sendMessage to chat %s may have arrived (%s): not sent again", chat_id, exc
+                    )
+                    return 0
                 if maybe_delivered(exc):
                     found = await self.find(bot, chat_id, text, markup, floor)
                     if found is not None:
