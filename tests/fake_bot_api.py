@@ -20,7 +20,8 @@ in :attr:`FakeBotAPI.errors`, so a test can assert that the bot never caused one
 Faults (:meth:`FakeBotAPI.fault`), as Telegram and the network produce them: ``500`` (Telegram's JSON
 ``Internal Server Error``), ``502`` (the front proxy's HTML page, no JSON), ``drop`` (the call is carried out,
 then the connection is closed without a response: the answer was delivered but the bot cannot know),
-``latency`` (the response waits). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
+``latency`` (the call is carried out, its response waits ``seconds``: past the client's read timeout, the
+same doubt as ``drop``). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
 before it is answered (a test kills the bot there).
 """
 
@@ -401,8 +402,6 @@ class FakeBotAPI:
         if handler is None:
             raise ApiError(404, "Not Found")
         fault = self._take_fault(method)
-        if fault is not None and fault.kind == "latency":
-            time.sleep(fault.seconds)
         if fault is not None and fault.kind in ("500", "502"):
             raise ApiError(int(fault.kind), "Internal Server Error" if fault.kind == "500" else "Bad Gateway")
         with self._lock:
@@ -413,6 +412,8 @@ class FakeBotAPI:
             due = [hook for nth, hook in self._hooks.get(method, []) if nth == count]
         for hook in due:
             hook()
+        if fault is not None and fault.kind == "latency":
+            time.sleep(fault.seconds)
         if fault is not None and fault.kind == "drop":
             raise Dropped(method)
         return result

@@ -88,6 +88,20 @@ def test_a_response_lost_after_delivery_is_not_sent_twice_nor_apologised_for(
     assert fake.errors == [("editMessageText", NOT_MODIFIED)]  # the look-up found it unchanged at id 2
 
 
+def test_a_response_slower_than_the_read_timeout_is_not_sent_twice(fake: FakeBotAPI, db_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(fake, Scripted(CARD), db_path):
+            fake.fault("sendMessage", "latency", seconds=6.0)  # PTB gives up reading after 5 s
+            await say(fake, 40, "剑河?")
+            await wait_until(lambda: fake.errors, 10, "the look-up")
+            await asyncio.sleep(0.3)
+
+    play(scenario)
+    assert [m.text for m in fake.messages(40)] == ["15.78万亩"]
+    assert len(fake.calls("sendMessage")) == 1
+    assert fake.errors == [("editMessageText", NOT_MODIFIED)]
+
+
 def test_an_answer_that_really_failed_gets_the_apology(fake: FakeBotAPI, db_path: Path) -> None:
     async def scenario() -> None:
         async with running(fake, Scripted(CARD), db_path):
@@ -118,6 +132,27 @@ def test_a_failed_edit_on_more_results_gets_feedback_once(
     assert "15.78万亩" in first.bold() and first.edits == 0
     assert apology.text == "抱歉，处理这条消息时出了问题，请稍后再试。"
     assert fake.errors == [("editMessageText", "Internal Server Error")] * 3
+
+
+class BrokenButtons(Scripted):
+    """Buttons whose handling fails inside the engine."""
+
+    def handle_button(self, chat_id: int, data: str, user_id: int | None = None) -> Reply:
+        raise RuntimeError("button boom")
+
+
+def test_a_button_that_fails_in_the_engine_is_answered_once_with_the_apology(
+    fake: FakeBotAPI, db_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with running(fake, BrokenButtons(CARD), db_path):
+            (card,) = await say(fake, 41, "剑河?")
+            await press(fake, card, "更多结果", expect="toast")
+            await asyncio.sleep(0.2)
+
+    play(scenario)
+    assert [c.get("text") for c in fake.calls("answerCallbackQuery")] == ["抱歉，出了点问题，请稍后再试。"]
+    assert len(fake.messages(41)) == 1 and fake.errors == []
 
 
 def test_edit_retried_after_a_5xx(fake: FakeBotAPI, engine: Engine, db_path: Path) -> None:
