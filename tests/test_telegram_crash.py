@@ -58,9 +58,14 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
             await wait_until(lambda: proc.poll() is not None, 60, "the kill")
             answered = sum(1 for c in chats if fake.messages(c))
             assert 6 <= answered < 30, answered
+            polls = len(fake.calls("getUpdates"))
             restart = time.monotonic()
             second = _serve(env, log)
             try:
+                await wait_until(
+                    lambda: len(fake.calls("getUpdates")) > polls, 60, "the restarted bot to poll"
+                )
+                started = time.monotonic() - restart
                 await wait_until(lambda: all(fake.messages(c) for c in chats), 60, "every chat answered")
                 recovered = time.monotonic() - restart
                 await asyncio.sleep(1.0)  # room for any duplicate to show
@@ -68,9 +73,9 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
                 second.send_signal(signal.SIGTERM)
                 await asyncio.to_thread(second.wait, 30)
             assert second.returncode == 0
-            return recovered
+            return started, recovered
 
-        recovered = asyncio.run(scenario())
+        started, recovered = asyncio.run(scenario())
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -82,7 +87,9 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
     text = log.read_text()
     assert "its answer had arrived before the restart" in text  # the 6th: found, not sent again
     assert fake.token not in text and "Traceback" not in text
-    print(f"\n30 updates after SIGKILL: all answered {recovered:.1f} s after the restart")
+    print(
+        f"\nSIGKILL during 30 updates: polling {started:.1f} s, all answered {recovered:.1f} s after the restart"
+    )
 
 
 def test_serve_with_an_unreachable_bot_api_retries_until_sigterm(fresh_db: Path, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.state import StateStore
 from bot.telegram_app import build_application, prepare
 from bot.telegram_webhook import WebhookServer
+from bot.updates import UpdateJournal
 from tests.fake_bot_api import FakeBotAPI, wait_until
 from tests.test_telegram_e2e import QUESTION, Scripted, play, press, running, say, settings_for
 
@@ -99,6 +100,32 @@ def test_a_response_slower_than_the_read_timeout_is_not_sent_twice(fake: FakeBot
     play(scenario)
     assert [m.text for m in fake.messages(40)] == ["15.78万亩"]
     assert len(fake.calls("sendMessage")) == 1
+    assert fake.errors == [("editMessageText", NOT_MODIFIED)]
+
+
+def test_an_answer_cut_short_by_a_crash_is_finished_from_its_outbox(fake: FakeBotAPI, tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    chunks = ["<b>第1段</b>", "第2段", "第3段"]
+    markup = {"inline_keyboard": [[{"text": "更多结果", "callback_data": "m:1:1"}]]}
+    fake.push_message(42, "剑河?")  # message 1, fetched by the run that crashed and never confirmed
+    (update,) = fake.handle(fake.token, "getUpdates", {"timeout": 0})
+    fake.handle(
+        fake.token, "sendMessage", {"chat_id": 42, "text": chunks[0], "parse_mode": "HTML"}
+    )  # message 2
+    journal = UpdateJournal(db)  # what the crashed run left: chunk 1 sent, its response never read
+    journal.record(update["update_id"], json.dumps(update))
+    outbox = {"chat_id": 42, "chunks": chunks, "sent": 0, "floor": 1, "reply_to": None, "markup": markup}
+    journal.sending(update["update_id"], outbox)
+    journal.close()
+
+    async def scenario() -> None:
+        async with running(fake, Scripted(CARD), db):
+            await wait_until(lambda: len(fake.messages(42)) == 3, what="the rest of the answer")
+            await asyncio.sleep(0.5)
+
+    play(scenario)
+    assert [m.html for m in fake.messages(42)] == chunks  # the handlers did not run again: no second card
+    assert fake.messages(42)[2].buttons() == {"更多结果": "m:1:1"}
     assert fake.errors == [("editMessageText", NOT_MODIFIED)]
 
 
