@@ -224,14 +224,14 @@ class FakeBotAPI:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 in a background thread."""
+    def start(self, port: int = 0) -> None:
+        """Listen on ``port`` (default: a free one) of 127.0.0.1 in a background thread."""
         fake = self
 
         class Handler(_Handler):
             api = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -92,25 +93,55 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
     )
 
 
-def test_serve_with_an_unreachable_bot_api_retries_until_sigterm(fresh_db: Path, tmp_path: Path) -> None:
+def test_serve_with_an_unreachable_bot_api_retries_until_it_is_back_and_stops_on_sigterm(
+    fresh_db: Path, tmp_path: Path
+) -> None:
     log = tmp_path / "serve.log"
-    token = "123456:UNREACHABLE-secret"
-    proc = _serve(_env(fresh_db, "http://127.0.0.1:9/bot", token), log)  # port 9 (discard): refused
+    port = _free_port()
+    fake = FakeBotAPI()
+    proc = _serve(_env(fresh_db, f"http://127.0.0.1:{port}/bot", fake.token), log)  # nothing listens yet
     try:
 
         async def scenario() -> None:
             await wait_until(lambda: log.read_text().count("Bot API unreachable") >= 2, 60, "two retries")
+            assert proc.poll() is None
+            fake.start(port)  # the Bot API is back
+            await wait_until(lambda: fake.calls("getUpdates"), 60, "the bot to poll")
+            fake.push_message(60, QUESTIONS[0])
+            await wait_until(lambda: fake.messages(60), 30, "the answer")
 
         asyncio.run(scenario())
-        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        fake.stop()
+    assert "15.78万亩" in fake.messages(60)[0].bold()
+    text = log.read_text()
+    refused = (
+        "Bot API unreachable (NetworkError: httpx.ConnectError: All connection attempts failed): retrying"
+    )
+    assert f"{refused} the start in 1 s" in text and f"{refused} the start in 2 s" in text
+    assert "Traceback" not in text and fake.token not in text
+
+
+def test_serve_stops_on_sigterm_while_the_bot_api_is_unreachable(fresh_db: Path, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    proc = _serve(_env(fresh_db, f"http://127.0.0.1:{_free_port()}/bot", "123456:UNREACHABLE-secret"), log)
+    try:
+        asyncio.run(wait_until(lambda: "Bot API unreachable" in log.read_text(), 60, "a retry"))
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
     text = log.read_text()
-    assert (
-        "Bot API unreachable (NetworkError: httpx.ConnectError: All connection attempts failed): retrying"
-        in text
-    )
+    assert "Stopped before the Bot API could be reached" in text
     assert "Traceback" not in text and "UNREACHABLE-secret" not in text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
