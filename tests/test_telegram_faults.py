@@ -182,6 +182,22 @@ def test_a_button_that_fails_in_the_engine_is_answered_once_with_the_apology(
     assert len(fake.messages(41)) == 1 and fake.errors == []
 
 
+def test_a_lost_callback_answer_is_not_mistaken_for_a_failure(fake: FakeBotAPI, db_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(fake, Scripted(CARD), db_path):
+            (card,) = await say(fake, 43, "剑河?")
+            fake.fault("answerCallbackQuery", "drop")
+            await press(fake, card, "更多结果", expect="toast")
+            await wait_until(lambda: len(fake.calls("answerCallbackQuery")) == 2, what="the retry")
+            await asyncio.sleep(0.3)
+
+    play(scenario)
+    assert [c.get("text") for c in fake.calls("answerCallbackQuery")] == ["好", "好"]
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    assert fake.errors == [("answerCallbackQuery", too_old)]  # the retry: Telegram had the first one
+    assert len(fake.messages(43)) == 1  # no apology
+
+
 def test_edit_retried_after_a_5xx(fake: FakeBotAPI, engine: Engine, db_path: Path) -> None:
     async def scenario() -> None:
         async with running(fake, engine, db_path):
