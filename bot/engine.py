@@ -12,6 +12,7 @@ import re
 import threading
 
 from bot import cards
+from bot.buttons import parse as parse_button
 from bot.examples import example_questions
 from bot.followup import resolve
 from bot.library import open_searcher
@@ -135,23 +136,22 @@ class Engine:
                 return self.paragraph(chat_id, state.article_uid, state.paragraph + step, edit=False)
         return cards.text_card(f"不认识的命令 /{name}。发送 /help 查看用法。")
 
-    def handle_button(self, chat_id: int, data: str) -> Reply:
-        """An inline button press (callback data from :mod:`bot.cards`)."""
-        parts = (data or "").split(":")
-        try:
-            with self.lock:
-                if parts[0] == "m" and len(parts) == 3:
-                    return self.more(chat_id, int(parts[1]), int(parts[2]), edit=True)
-                if parts[0] == "a" and len(parts) == 4:
-                    page = None if parts[3] == "n" else int(parts[3])
-                    return self.article(chat_id, parts[1], int(parts[2]) or None, page, edit=page is not None)
-                if parts[0] == "p" and len(parts) == 3:
-                    return self.paragraph(chat_id, parts[1], int(parts[2]), edit=True)
-                if parts[0] == "f" and len(parts) == 4:
-                    return self.feedback(chat_id, int(parts[1]), int(parts[2]), parts[3] == "+")
-        except ValueError:
-            pass
-        return self.notice("stale")
+    def handle_button(self, chat_id: int, data: str, user_id: int | None = None) -> Reply:
+        """An inline button press (callback data from :mod:`bot.cards`, parsed strictly by :mod:`bot.buttons`)."""
+        press = parse_button(data)
+        if press is None:
+            log.info("Button press with malformed data in chat %s", chat_id)
+            return self.notice("stale")
+        with self.lock:
+            if press.kind == "m":
+                return self.more(chat_id, int(press.key), press.number, edit=True)
+            if press.kind == "a":
+                page = press.page
+                return self.article(chat_id, press.key, press.number or None, page, edit=page is not None)
+            if press.kind == "p":
+                return self.paragraph(chat_id, press.key, press.number, edit=True)
+            user = chat_id if user_id is None else user_id
+            return self.feedback(chat_id, int(press.key), press.number, press.up, user_id=user)
 
     def inline_results(self, query: str, limit: int = 10) -> list[tuple[str, Reply]]:
         """Inline mode: up to ``limit`` (title, card) pairs for ``@bot 问题``."""
@@ -222,13 +222,16 @@ class Engine:
         self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
         return cards.paragraph_card(passage, edit=edit)
 
-    def feedback(self, chat_id: int, ask_id: int, passage_id: int, up: bool) -> Reply:
-        """👍 / 👎: stored with the question, passage and answer."""
+    def feedback(
+        self, chat_id: int, ask_id: int, passage_id: int, up: bool, *, user_id: int | None = None
+    ) -> Reply:
+        """👍 / 👎 on one of this chat's answers: stored with the question, passage and answer; a user's
+        later vote on the same answer replaces the earlier one."""
         asked = self.state.asked(ask_id)
+        if asked is None or asked.chat_id != chat_id:
+            return Reply([], toast="这个按钮不属于这个聊天的问题，没有记下")
         passage = self.store.passages([passage_id]).get(passage_id)
-        answer = None
-        if asked is not None:
-            answer = self.searcher.ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
+        answer = self.searcher.ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
         self.state.add_feedback(
             chat_id,
             asked,
@@ -237,6 +240,7 @@ class Engine:
             passage.ordinal if passage else None,
             answer,
             1 if up else -1,
+            user_id=chat_id if user_id is None else user_id,
         )
         thanks = "谢谢，已记下 👍" if up else "谢谢，已记下 👎，我们会改进"
         return Reply([], toast=thanks)

@@ -49,6 +49,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSQA_WEBHOOK_SECRET", None, "Secret token Telegram sends with every webhook request."),
     Setting("NEWSQA_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
     Setting("NEWSQA_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+    Setting(
+        "NEWSQA_WEBHOOK_MAX_BYTES",
+        "1048576",
+        "Largest webhook request body accepted (bytes); bigger ones get 413 before they are read.",
+    ),
 )
 
 
@@ -85,6 +90,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_max_bytes: int = 1_048_576
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,4 +112,5 @@ class Settings:
             webhook_secret=env.get("NEWSQA_WEBHOOK_SECRET") or None,
             webhook_listen=env.get("NEWSQA_WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=_int(env, "NEWSQA_WEBHOOK_PORT", "8443"),
+            webhook_max_bytes=max(1024, _int(env, "NEWSQA_WEBHOOK_MAX_BYTES", "1048576")),
         )

@@ -1,15 +1,24 @@
 """Per-chat conversation state and feedback, kept in the store so they survive restarts.
 
 ``asked`` numbers every question a chat asked; buttons carry that number, so 更多结果 on an old message still
-works after a restart. ``chat_state`` remembers the current topic and the passage on screen.
+works after a restart. ``chat_state`` remembers the current topic and the passage on screen. ``feedback`` keeps
+one vote per user and answer (the last one counts).
+
+State is a convenience, answers are the point: a write that fails (disk full, read-only store) is logged and
+skipped, and the bot goes on answering.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS asked (
@@ -42,6 +51,9 @@ CREATE TABLE IF NOT EXISTS feedback (
     at REAL NOT NULL
 );
 """
+#: Added to ``feedback`` when missing (stores written before votes were per user).
+USER_COLUMN = "ALTER TABLE feedback ADD COLUMN user_id INTEGER"
+USER_INDEX = "CREATE INDEX IF NOT EXISTS feedback_vote ON feedback(ask_id, user_id)"
 
 
 @dataclass(frozen=True)
@@ -72,21 +84,39 @@ class StateStore:
     def __init__(self, conn: sqlite3.Connection, lock: threading.RLock | None = None) -> None:
         self.conn = conn
         self.lock = lock or threading.RLock()
-        conn.executescript(SCHEMA)
+        try:
+            conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+            if "user_id" not in columns:
+                conn.execute(USER_COLUMN)
+            conn.execute(USER_INDEX)
+        except sqlite3.Error as exc:
+            logger.warning("Cannot set up the chat state tables (%s): chat state is not kept", exc)
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int | None:
+        """One write; the new row id, or None when it failed (logged and skipped)."""
+        try:
+            return self.conn.execute(sql, params).lastrowid
+        except sqlite3.Error as exc:
+            logger.warning("Chat state write skipped (%s)", exc)
+            return None
 
     def record_question(self, chat_id: int, question: str, resolved: str, qtype: str | None) -> Asked:
         """Remember a question and make it the chat's current one."""
         with self.lock:
-            cur = self.conn.execute(
+            ask_id = self._write(
                 "INSERT INTO asked(chat_id, question, resolved, qtype, at) VALUES (?, ?, ?, ?, ?)",
                 (chat_id, question, resolved, qtype, time.time()),
             )
-            ask_id = int(cur.lastrowid or 0)
+            if ask_id is None:  # not stored: its buttons will say they are stale
+                return Asked(0, chat_id, question, resolved, qtype)
             self.save(ChatState(chat_id, ask_id, 0, None, None))
             return Asked(ask_id, chat_id, question, resolved, qtype)
 
     def asked(self, ask_id: int) -> Asked | None:
         """A recorded question by id."""
+        if ask_id <= 0:
+            return None
         with self.lock:
             row = self.conn.execute(
                 "SELECT id, chat_id, question, resolved, qtype FROM asked WHERE id = ?", (ask_id,)
@@ -110,7 +140,7 @@ class StateStore:
     def save(self, state: ChatState) -> None:
         """Store the chat's state."""
         with self.lock:
-            self.conn.execute(
+            self._write(
                 "INSERT OR REPLACE INTO chat_state(chat_id, ask_id, page, article_uid, paragraph, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (state.chat_id, state.ask_id, state.page, state.article_uid, state.paragraph, time.time()),
@@ -125,24 +155,33 @@ class StateStore:
         paragraph: int | None,
         answer: str | None,
         vote: int,
-    ) -> None:
-        """Store a 👍 (+1) or 👎 (-1) with the question, passage and answer it was about."""
+        *,
+        user_id: int | None = None,
+    ) -> bool:
+        """Store a 👍 (+1) or 👎 (-1) with the question, passage and answer it was about; the user's earlier
+        vote on the same question is replaced. False when it could not be stored."""
+        ask_id = asked.id if asked else None
+        row = (chat_id, ask_id, asked.resolved if asked else None, passage_id, article_uid, paragraph, answer)
         with self.lock:
-            self.conn.execute(
-                "INSERT INTO feedback(chat_id, ask_id, question, passage_id, article_uid, paragraph, answer, vote, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    chat_id,
-                    asked.id if asked else None,
-                    asked.resolved if asked else None,
-                    passage_id,
-                    article_uid,
-                    paragraph,
-                    answer,
-                    vote,
-                    time.time(),
-                ),
-            )
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                if user_id is not None and ask_id is not None:
+                    self.conn.execute(
+                        "DELETE FROM feedback WHERE ask_id = ? AND user_id = ?", (ask_id, user_id)
+                    )
+                self.conn.execute(
+                    "INSERT INTO feedback(chat_id, ask_id, question, passage_id, article_uid, paragraph, answer,"
+                    " vote, at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, vote, time.time(), user_id),
+                )
+                self.conn.execute("COMMIT")
+                return True
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                logger.warning("Feedback not stored (%s)", exc)
+                return False
 
     def feedback_counts(self) -> dict[str, int]:
         """How many 👍 and 👎 were given."""

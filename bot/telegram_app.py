@@ -6,21 +6,22 @@ Usage::
     NEWSQA_WEBHOOK_URL=https://bot.example.org/newsqa NEWSQA_WEBHOOK_SECRET=s3cret newsqa serve   # webhook
 
 This module builds the Application (handlers from :mod:`bot.telegram_handlers`, the rate limiter, the error
-handler, the commands menu), keeps the bot token out of the logs, and runs it: polling or webhook.
+handler, the commands menu, the update journal of :mod:`bot.updates`), keeps the bot token out of the logs, and
+runs it (:mod:`bot.telegram_serve`): polling or webhook.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
-from urllib.parse import urlparse
 
 # Opt in to python-telegram-bot's timedelta durations (retry_after): the old int form is deprecated and warns.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import BotCommand, Update
-from telegram.error import InvalidToken
+from telegram import BotCommand
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -42,8 +43,19 @@ from bot.telegram_handlers import (
     media,
     question,
 )
+from bot.telegram_send import Sender
+from bot.updates import JournalProcessor, JournalQueue, UpdateJournal
 
-__all__ = ["COMMANDS", "Conversation", "api_urls", "build_application", "redact_token", "run", "set_commands"]
+__all__ = [
+    "COMMANDS",
+    "Conversation",
+    "api_urls",
+    "build_application",
+    "prepare",
+    "redact_token",
+    "run",
+    "set_commands",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +73,18 @@ async def set_commands(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
 
+async def prepare(application: Application) -> None:
+    """Before updates flow: the commands menu (a failure is only logged) and the updates a crash left behind."""
+    try:
+        await set_commands(application)
+    except TelegramError as exc:
+        logger.warning("Could not set the commands menu (%s); the bot answers anyway", exc)
+    queue = application.update_queue
+    if isinstance(queue, JournalQueue):
+        await asyncio.to_thread(queue.journal.prune)
+        await queue.replay(application.bot)
+
+
 def api_urls(base: str) -> tuple[str, str]:
     """Bot API and file URL prefixes for a self-hosted server: calls go to ``{base}/bot{token}/METHOD``.
 
@@ -72,7 +96,8 @@ def api_urls(base: str) -> tuple[str, str]:
 
 
 def build_application(settings: Settings, engine: Conversation) -> Application:
-    """The Application with every handler, the rate limiter and the error handler (not started)."""
+    """The Application with every handler, the rate limiter, the error handler and the update journal in the
+    store at ``settings.db_path`` (not started)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs URLs, and URLs hold the token
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -81,8 +106,14 @@ def build_application(settings: Settings, engine: Conversation) -> Application:
     if settings.telegram_api_base_url:
         api, files = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(api).base_file_url(files)
-    application = builder.post_init(set_commands).concurrent_updates(False).build()
+    journal = UpdateJournal(settings.db_path)
+    sender = Sender(journal)
+    queue = JournalQueue(journal, sender.saw_update)
+    processor = JournalProcessor(queue, lambda u, box: sender.resume(u.get_bot(), u.update_id, box))
+    application = builder.update_queue(queue).concurrent_updates(processor).build()
     application.bot_data["engine"] = engine
+    application.bot_data["sender"] = sender
+    application.bot_data["journal"] = journal
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(CommandHandler(list(ENGINE_COMMANDS), command))
     application.add_handler(MessageHandler(filters.COMMAND & private, command))  # unknown command → help
@@ -145,23 +176,12 @@ def run(settings: Settings) -> int:
         return 1
     redact_token(token)
     from bot.engine import open_engine  # heavy: jieba and the index load here, not at import
+    from bot.telegram_serve import serve
 
     engine = open_engine(settings)
     application = build_application(settings, engine)
     try:
-        if settings.webhook_url:
-            logger.info("Serving by webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            logger.info("Serving by long polling")
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(serve(settings, application, prepare))
     except InvalidToken:
         print(
             "Error: Telegram rejected the bot token. Check TELEGRAM_BOT_TOKEN (from @BotFather).",
@@ -169,6 +189,7 @@ def run(settings: Settings) -> int:
         )
         return 1
     finally:
+        application.bot_data["journal"].close()
         close = getattr(engine, "close", None)
         if callable(close):
             close()

@@ -8,18 +8,17 @@ handlers only move its replies to and from Telegram. :mod:`bot.telegram_app` wir
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -28,6 +27,7 @@ from telegram.ext import ContextTypes
 
 from bot.render_html import render
 from bot.reply import Block, BlockKind, Reply
+from bot.telegram_send import NO_PREVIEW, Sender
 
 __all__ = [
     "ENGINE_COMMANDS",
@@ -46,8 +46,10 @@ logger = logging.getLogger(__name__)
 
 ENGINE_COMMANDS = {"start", "help", "about", "more", "article", "next", "prev", "ask"}
 APOLOGY = "抱歉，出了点问题，请稍后再试。"
+LATE = "抱歉回复晚了。"
+LATE_AFTER_S = 60  # a message older than this when it is answered gets LATE first
 INLINE_LIMIT = 10
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = NO_PREVIEW
 
 
 class Conversation(Protocol):
@@ -55,7 +57,7 @@ class Conversation(Protocol):
 
     def handle_text(self, chat_id: int, text: str) -> Reply: ...
     def handle_command(self, chat_id: int, name: str, args: str) -> Reply: ...
-    def handle_button(self, chat_id: int, data: str) -> Reply: ...
+    def handle_button(self, chat_id: int, data: str, user_id: int | None = None) -> Reply: ...
     def inline_results(self, query: str, limit: int = 10) -> list[tuple[str, Reply]]: ...
     def notice(self, kind: str) -> Reply: ...
 
@@ -73,31 +75,42 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> list[Message]:
-    """Send ``reply`` as HTML messages under Telegram's length limit, the keyboard on the last one."""
+def _sender(context: ContextTypes.DEFAULT_TYPE) -> Sender:
+    sender = context.bot_data.get("sender")
+    if sender is None:
+        sender = context.bot_data["sender"] = Sender()
+    assert isinstance(sender, Sender)
+    return sender
+
+
+def _late(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Left over from before a restart, or simply old: the answer starts with an apology."""
+    queue = context.application.update_queue
+    if update.update_id in getattr(queue, "replayed", ()):
+        return True
+    message = update.effective_message
+    if message is None or message.date is None:
+        return False
+    return (dt.datetime.now(dt.UTC) - message.date).total_seconds() > LATE_AFTER_S
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    update: Update | None,
+    chat_id: int,
+    reply: Reply,
+    reply_to: int | None = None,
+) -> list[int]:
+    """Send ``reply`` as HTML messages under Telegram's length limit, the keyboard on the last one; their ids."""
+    if update is not None and _late(update, context):
+        reply = Reply([Block(BlockKind.NOTE, LATE), *reply.blocks], reply.buttons, reply.edit, reply.toast)
     chunks = render(reply)
     if not chunks:
         logger.warning("Empty reply for chat %s: nothing sent", chat_id)
-    return await _send_chunks(bot, chat_id, chunks, keyboard(reply), reply_to)
-
-
-async def _send_chunks(
-    bot: Any, chat_id: int, chunks: list[str], markup: InlineKeyboardMarkup | None, reply_to: int | None
-) -> list[Message]:
-    sent = []
-    for i, chunk in enumerate(chunks):
-        quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and i == 0 else None
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
-                reply_markup=markup if i == len(chunks) - 1 else None,
-                reply_parameters=quote,
-            )
-        )
-    return sent
+    update_id = update.update_id if update is not None else None
+    return await _sender(context).send_chunks(
+        context.bot, chat_id, chunks, keyboard(reply), reply_to, update_id=update_id
+    )
 
 
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -127,7 +140,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if name == "ask":
         await _typing(context, message.chat_id)
     reply = await asyncio.to_thread(_engine(context).handle_command, message.chat_id, name, args)
-    await send(context.bot, message.chat_id, reply, _reply_to(update))
+    await send(context, update, message.chat_id, reply, _reply_to(update))
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,7 +150,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _typing(context, message.chat_id)
     reply = await asyncio.to_thread(_engine(context).handle_text, message.chat_id, message.text)
-    await send(context.bot, message.chat_id, reply, _reply_to(update))
+    await send(context, update, message.chat_id, reply, _reply_to(update))
 
 
 async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,7 +167,7 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         kind = "other"
     reply = await asyncio.to_thread(_engine(context).notice, kind)
-    await send(context.bot, message.chat_id, reply, _reply_to(update))
+    await send(context, update, message.chat_id, reply, _reply_to(update))
 
 
 def _addressed_to_bot(message: Message, bot_id: int) -> bool:
@@ -165,33 +178,39 @@ def _addressed_to_bot(message: Message, bot_id: int) -> bool:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button press: answer the query (toast), then edit the message in place or send a new one."""
+    """A button press: answer the query (toast) once, then edit the message in place or send a new one.
+
+    Once the query is answered, a failure is reported here with one message (the error handler would answer
+    the query a second time, which Telegram refuses).
+    """
     query = update.callback_query
     if query is None:
         return
     message = query.message if isinstance(query.message, Message) else None
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    reply = await asyncio.to_thread(_engine(context).handle_button, chat_id, query.data or "")
-    await query.answer(reply.toast[:200] if reply.toast else None)
+    reply = await asyncio.to_thread(
+        _engine(context).handle_button, chat_id, query.data or "", query.from_user.id
+    )
+    sender = _sender(context)
+    await sender.answer_query(query, reply.toast[:200] if reply.toast else None)
     chunks = render(reply)
     if not chunks or query.message is None:
         return
-    if not (reply.edit and message is not None):
-        await send(context.bot, chat_id, reply)
-        return
-    markup = keyboard(reply)
     try:
-        await message.edit_text(
-            chunks[0],
-            parse_mode=ParseMode.HTML,
-            link_preview_options=_NO_PREVIEW,
-            reply_markup=markup if len(chunks) == 1 else None,
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-        logger.debug("Button %r: message not modified", query.data)
-    await _send_chunks(context.bot, message.chat_id, chunks[1:], markup, None)
+        if not (reply.edit and message is not None):
+            await send(context, None, chat_id, reply)
+            return
+        markup = keyboard(reply)
+        try:
+            await sender.edit(message, chunks[0], markup if len(chunks) == 1 else None)
+        except BadRequest as exc:  # e.g. the message was deleted: the reply comes as a new message
+            logger.info("Button %r: edit refused (%s); sending a new message", query.data, exc)
+            await send(context, None, chat_id, reply)
+            return
+        await sender.send_chunks(context.bot, message.chat_id, chunks[1:], markup, None)
+    except TelegramError as exc:
+        logger.error("Button %r in chat %s failed", query.data, chat_id, exc_info=exc)
+        await _apologise(context, chat_id)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,19 +240,27 @@ def _summary(reply: Reply) -> str:
     return line[:97] + "…" if len(line) > 100 else line
 
 
+async def _apologise(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """One short message saying something went wrong (never a traceback)."""
+    try:
+        reply = _engine(context).notice("error")
+    except Exception:  # the engine itself may be what failed
+        reply = Reply([Block(BlockKind.TEXT, APOLOGY)])
+    try:
+        await _sender(context).send_chunks(context.bot, chat_id, render(reply), None)
+    except TelegramError as exc:
+        logger.warning("Could not send the apology: %s", exc)
+
+
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the traceback; tell the user, in one short Chinese sentence, that something went wrong."""
     logger.error("Update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     if not isinstance(update, Update):
         return
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(APOLOGY)
-        elif update.effective_chat is not None:
-            try:
-                reply = _engine(context).notice("error")
-            except Exception:  # the engine itself may be what failed
-                reply = Reply([Block(BlockKind.TEXT, APOLOGY)])
-            await send(context.bot, update.effective_chat.id, reply)
-    except TelegramError as exc:
-        logger.warning("Could not send the apology: %s", exc)
+    if update.callback_query is not None:  # the button handler never raises once it has answered
+        try:
+            await _sender(context).answer_query(update.callback_query, APOLOGY)
+        except TelegramError as exc:
+            logger.warning("Could not answer the button press: %s", exc)
+    elif update.effective_chat is not None and update.inline_query is None:
+        await _apologise(context, update.effective_chat.id)

@@ -16,6 +16,13 @@ ids; valid chat actions and bot commands; 409 for ``getUpdates`` while a webhook
 polling with offset confirmation; group privacy (in groups only commands for this bot and replies to the bot
 are delivered); an injected 429 ``retry after N`` (:meth:`FakeBotAPI.fail_next`). Every refused call is kept
 in :attr:`FakeBotAPI.errors`, so a test can assert that the bot never caused one.
+
+Faults (:meth:`FakeBotAPI.fault`), as Telegram and the network produce them: ``500`` (Telegram's JSON
+``Internal Server Error``), ``502`` (the front proxy's HTML page, no JSON), ``drop`` (the call is carried out,
+then the connection is closed without a response: the answer was delivered but the bot cannot know),
+``latency`` (the call is carried out, its response waits ``seconds``: past the client's read timeout, the
+same doubt as ``drop``). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
+before it is answered (a test kills the bot there).
 """
 
 from __future__ import annotations
@@ -53,6 +60,19 @@ _JSON_FIELDS = {"reply_markup", "commands", "results", "scope", "allowed_updates
 _JSON_FIELDS |= {"link_preview_options", "entities", "button"}
 _ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice"}
 _ACTIONS |= {"upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+
+
+class Dropped(Exception):
+    """The call was carried out; its connection is closed without a response."""
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next ``times`` calls of a method."""
+
+    kind: str  # "500", "502", "drop" or "latency"
+    times: int = 1
+    seconds: float = 0.0
 
 
 class ApiError(Exception):
@@ -193,21 +213,25 @@ class FakeBotAPI:
         self._chats: dict[int, dict[str, Any]] = {}
         self._queries: dict[str, bool] = {}  # callback/inline query id → answered
         self._fail: dict[str, int] = {}
-        self._ids = itertools.count(1)
+        self._faults: dict[str, list[Fault]] = {}
+        self._hooks: dict[str, list[tuple[int, Callable[[], None]]]] = {}
+        self._counts: dict[str, int] = {}
+        # update ids only grow for a bot, also across fake servers sharing one test store
+        self._ids = itertools.count(int(time.time() * 1000) - 1_700_000_000_000)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 in a background thread."""
+    def start(self, port: int = 0) -> None:
+        """Listen on ``port`` (default: a free one) of 127.0.0.1 in a background thread."""
         fake = self
 
         class Handler(_Handler):
             api = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -244,6 +268,22 @@ class FakeBotAPI:
         """Answer the next call of ``method`` with 429 Too Many Requests (retry_after seconds)."""
         with self._lock:
             self._fail[method] = retry_after
+
+    def fault(self, method: str, kind: str, times: int = 1, seconds: float = 0.0) -> None:
+        """Inject ``kind`` (``500``, ``502``, ``drop``, ``latency``) into the next ``times`` calls of ``method``."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(Fault(kind, times, seconds))
+
+    def after(self, method: str, nth: int, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the ``nth`` call of ``method`` (counted from now) is carried out, before the
+        response is written."""
+        with self._lock:
+            self._hooks.setdefault(method, []).append((self._counts.get(method, 0) + nth, hook))
+
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed by a ``getUpdates`` offset."""
+        with self._lock:
+            return len(self._updates)
 
     # -- what users do ------------------------------------------------------------------------------------
 
@@ -289,11 +329,16 @@ class FakeBotAPI:
     def press(self, chat_id: int, message_id: int, label: str) -> str:
         """A user presses the button ``label`` on the bot's message; returns the callback query id."""
         with self._lock:
+            data = self._sent[(chat_id, message_id)].buttons()[label]  # KeyError: no such button (a test bug)
+            return self.forge_press(chat_id, message_id, data)
+
+    def forge_press(self, chat_id: int, message_id: int, data: str, user_id: int = 1001) -> str:
+        """A press with this callback data on the bot's message (a modified client can send any data)."""
+        with self._lock:
             sent = self._sent[(chat_id, message_id)]
-            data = sent.buttons()[label]  # KeyError: no such button on that message (a test bug)
             query_id = f"cb{next(self._ids)}"
             self._queries[query_id] = False
-            user = {"id": 1001, "is_bot": False, "first_name": "读者"}
+            user = {"id": user_id, "is_bot": False, "first_name": "读者"}
             query = {"id": query_id, "from": user, "chat_instance": f"ci{chat_id}", "data": data}
             self._push({"callback_query": query | {"message": self._message_json(sent)}})
             return query_id
@@ -356,9 +401,33 @@ class FakeBotAPI:
         handler = getattr(self, f"_api_{method.lower()}", None)
         if handler is None:
             raise ApiError(404, "Not Found")
+        fault = self._take_fault(method)
+        if fault is not None and fault.kind in ("500", "502"):
+            raise ApiError(int(fault.kind), "Internal Server Error" if fault.kind == "500" else "Bad Gateway")
         with self._lock:
             self._calls.append((method, params))  # on arrival: a long poll shows while it waits
-        return handler(params)
+        result = handler(params)
+        with self._lock:
+            self._counts[method] = count = self._counts.get(method, 0) + 1
+            due = [hook for nth, hook in self._hooks.get(method, []) if nth == count]
+        for hook in due:
+            hook()
+        if fault is not None and fault.kind == "latency":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.kind == "drop":
+            raise Dropped(method)
+        return result
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+            return fault
 
     def _api_getme(self, _: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "newsqa", "username": self.username}
@@ -394,7 +463,10 @@ class FakeBotAPI:
         markup = params.get("reply_markup")
         check_markup(markup)
         with self._lock:
-            sent = self._sent.get((int(params.get("chat_id", 0)), int(params.get("message_id", 0))))
+            where = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
+            sent = self._sent.get(where)
+            if sent is None and where in self._user_messages:
+                raise ApiError(400, "Bad Request: message can't be edited")
             if sent is None:
                 raise ApiError(400, "Bad Request: message to edit not found")
             if (sent.text, sent.entities, sent.reply_markup) == (text, entities, markup):
@@ -481,6 +553,12 @@ class FakeBotAPI:
     _api_logout = _api_close
 
 
+_BAD_GATEWAY = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    b"</center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
 def _media(kind: str) -> dict[str, Any]:
     file = {"file_id": f"F-{kind}", "file_unique_id": f"U-{kind}"}
     if kind == "sticker":
@@ -497,6 +575,13 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     api: FakeBotAPI
 
+    def handle(self) -> None:
+        """One connection; a bot killed mid-request just goes away."""
+        try:
+            super().handle()
+        except ConnectionError:
+            self.close_connection = True
+
     def do_GET(self) -> None:
         self.do_POST()
 
@@ -510,6 +595,9 @@ class _Handler(BaseHTTPRequestHandler):
                 m.group(1), m.group(2), _params(body, self.headers.get("Content-Type", ""))
             )
             status, payload = 200, {"ok": True, "result": result}
+        except Dropped:
+            self.close_connection = True  # carried out, never answered
+            return
         except ApiError as exc:
             with self.api._lock:
                 self.api.errors.append((m.group(2) if m else self.path, exc.description))
@@ -517,11 +605,17 @@ class _Handler(BaseHTTPRequestHandler):
             if exc.retry_after is not None:
                 payload["parameters"] = {"retry_after": exc.retry_after}
         data = json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        content_type = "application/json"
+        if status == 502:  # Telegram's front proxy answers with its own HTML page, not the Bot API's JSON
+            data, content_type = _BAD_GATEWAY, "text/html"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the bot went away (killed) before it read the response
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request line holds the token."""

@@ -27,7 +27,7 @@ import pytest
 from bot.engine import MORE_K, Engine, open_engine
 from bot.reply import Block, BlockKind, Button, Reply
 from bot.settings import Settings
-from bot.telegram_app import COMMANDS, Conversation, build_application, set_commands
+from bot.telegram_app import COMMANDS, Conversation, build_application, prepare
 from tests.fake_bot_api import FakeBotAPI, Sent, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ async def running(fake: FakeBotAPI, engine: Conversation, db_path: Path) -> Asyn
     """A started Application polling the fake (1 s long polls), stopped on exit."""
     app = build_application(settings_for(fake, db_path), engine)
     async with app:
-        await set_commands(app)
+        await prepare(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -300,7 +300,7 @@ class Scripted:
     def handle_command(self, chat_id: int, name: str, args: str) -> Reply:
         return self.handle_text(chat_id, args)
 
-    def handle_button(self, chat_id: int, data: str) -> Reply:
+    def handle_button(self, chat_id: int, data: str, user_id: int | None = None) -> Reply:
         return self.button_reply or Reply(toast="好")
 
     def inline_results(self, query: str, limit: int = 10) -> list[tuple[str, Reply]]:
