@@ -18,7 +18,7 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
     lines.append(f"# {title}")
     if info.subtitle:
         lines.append(info.subtitle)
-    meta = [x for x in (info.byline, info.date, info.source, info.url) if x]
+    meta = [x for x in (info.byline, info.date, info.page, info.place, info.source, info.url) if x]
     if meta:
         lines.append(" · ".join(meta))
     lines.append(f"id {info.uid} · {info.source_path}")

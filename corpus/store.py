@@ -24,7 +24,7 @@ from corpus.store_read import BODY, ArticleInfo, Passage, SourceInfo, StoreReade
 
 __all__ = ["SCHEMA_VERSION", "ArticleInfo", "Passage", "SourceInfo", "Store", "StoreError", "article_uid"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT NOT NULL,
     title_derived INTEGER NOT NULL DEFAULT 0,
     kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
-    date TEXT, source_name TEXT, url TEXT
+    date TEXT, source_name TEXT, url TEXT, page TEXT, place TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source_id);
 CREATE TABLE IF NOT EXISTS paragraphs (
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 );
 CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, kind, ordinal);
 CREATE VIEW IF NOT EXISTS captions AS
-    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit');
+    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit', 'note');
 CREATE TABLE IF NOT EXISTS deleted_paragraphs (id INTEGER PRIMARY KEY);
 CREATE TRIGGER IF NOT EXISTS paragraphs_deleted AFTER DELETE ON paragraphs
 BEGIN INSERT OR IGNORE INTO deleted_paragraphs(id) VALUES (old.id); END;
@@ -117,10 +117,27 @@ class Store(StoreReader):
                 f"The store at {self.path} has schema version {found}, newer than this newsqa "
                 f"({SCHEMA_VERSION}). Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
             )
+        if found is not None and int(found) < SCHEMA_VERSION:
+            self._upgrade(int(found))
         self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
-        if found is None:
+        if found is None or int(found) < SCHEMA_VERSION:
             with self.transaction():
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _upgrade(self, found: int) -> None:
+        """Bring an older store up to :data:`SCHEMA_VERSION`.
+
+        1 → 2: articles gain ``page`` and ``place``; the ``captions`` view also holds ``note`` rows (bylines,
+        trailers, signatures); every source's hash is cleared so the next ingest reads each file again with
+        the new parser (the old rows stay until then)."""
+        with self.transaction() as conn:
+            if found < 2:
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+                for name in ("page", "place"):
+                    if name not in columns:
+                        conn.execute(f"ALTER TABLE articles ADD COLUMN {name} TEXT")
+                conn.execute("DROP VIEW IF EXISTS captions")
+                conn.execute("UPDATE sources SET content_hash = ''")
 
     def close(self) -> None:
         """Close the connection."""
@@ -196,7 +213,8 @@ class Store(StoreReader):
         uid = article_uid(path, ordinal, article.title)
         cur = conn.execute(
             """INSERT INTO articles(uid, source_id, ordinal, title, title_derived, kicker, subtitle, byline,
-               column_name, date, source_name, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               column_name, date, source_name, url, page, place)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 uid,
                 source_id,
@@ -210,6 +228,8 @@ class Store(StoreReader):
                 article.date,
                 article.source,
                 article.url,
+                article.page,
+                article.place,
             ),
         )
         article_id = cur.lastrowid
