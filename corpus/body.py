@@ -5,11 +5,13 @@ paragraph). Each unit is read in order:
 
 - a photo **credit** (``新华社记者鞠鹏摄``) is a credit; the unit just before it is its **caption** when it is a
   short line set apart from the text (not indented in a dump; at most 80 characters elsewhere); a caption with
-  its credit glued on (``…参观。卜登鹏摄``) is split into both; a caption printed again is stored once;
+  its credit glued on (``…参观。卜登鹏摄``) is split into both; a caption (and its credit) printed again is
+  stored once;
 - a **byline line** before the first paragraph (``本报驻朝鲜记者莽九晨``, the author's bare name), a whole-line
   **trailer** (``（本报平壤6月22日电）``, ``（摘编自《安徽日报》…）``), a ``byline《人民日报》（…第07版）`` line and the
   short lines that end a dump article (a letter's signature) are **notes**: searchable, never body text;
-- a ``■`` line, or a short line without final punctuation followed by a paragraph, is a **subhead**;
+- a ``■`` line, or a short line without final punctuation followed by a paragraph, is a **subhead** (with a
+  quoted line set right above it: ``“没有后顾之忧，可以心无旁骛搞研发”`` / ``政策支持，坚定企业信心``);
 - everything else is a paragraph. A run of four or more short list rows (``巴基斯坦总统扎尔达里；``) becomes
   passages of up to :data:`MAX_CHARS` characters (flagged ``joined``), and a paragraph longer than
   :data:`LONG_CHARS` is cut at sentence ends into passages of about :data:`MAX_CHARS` (see :mod:`corpus.passages`).
@@ -91,6 +93,8 @@ def _classify(lines: list[Line], names: tuple[str, ...], article: Article) -> li
         if glued:
             units += [_Unit(CAPTION, glued[0], line.raw), _Unit(CREDIT, glued[1], line.raw)]
             captions.add(glued[0])
+        elif is_credit(text) and units and units[-1].kind == CREDIT and units[-1].text == text:
+            continue  # the credit printed again with its caption
         elif is_credit(text):
             prev = units[-1] if units else None
             if prev and prev.kind == "para" and _caption_like(prev, lines, line):
@@ -142,6 +146,16 @@ def _assign_headings(units: list[_Unit]) -> None:
         nxt = next((x for x in units[i + 1 :] if x.kind in ("para", "heading")), None)
         if _is_head(u.text) and nxt is not None and nxt.kind == "para" and not _is_head(nxt.text):
             u.kind = "heading"
+    for i in reversed(paras):  # a quoted line set above a subhead is the subhead's first deck
+        u = units[i]
+        if i + 1 < len(units) and units[i + 1].kind == "heading" and _is_quote_line(u.text):
+            u.kind = "heading"
+
+
+def _is_quote_line(text: str) -> bool:
+    return (
+        len(text) <= 2 * _HEAD_CHARS and text.startswith("“") and text.endswith("”") and text.count("“") == 1
+    )
 
 
 def _finish(article: Article, units: list[_Unit]) -> None:

@@ -18,9 +18,10 @@ from typing import Any
 from corpus.clean import clean_text
 from corpus.dump import is_dump, parse_dump
 from corpus.encoding import BadSource, decode
+from corpus.furniture import is_credit, split_caption_credit
 from corpus.html_reader import parse_html, squash
 from corpus.markdown_reader import parse_markdown
-from corpus.models import Article, Caption, Paragraph
+from corpus.models import CAPTION, CREDIT, NOTE, Article, Caption, Paragraph
 from corpus.page import parse_page
 from corpus.records import derive_title, markdown_article, normalize_date, record_article
 from corpus.titles import clean_title
@@ -129,10 +130,23 @@ def read_html(text: str, *, name: str = "") -> Article:
         date=normalize_date(doc.date),
         source=doc.source,
         url=doc.url,
-        captions=[Caption(clean(c), raw=c) for c in doc.captions if clean(c)],
+        captions=_captions(doc.captions) + [Caption(clean(n), kind=NOTE, raw=n) for n in doc.notes],
     )
     article.title = title or derive_title(article, name)
     return article
+
+
+def _captions(texts: list[str]) -> list[Caption]:
+    """Captions, a credit glued to its caption (``新添的CT设备。王五摄``) split off as a credit."""
+    out: list[Caption] = []
+    for raw in texts:
+        text = clean(raw)
+        glued = split_caption_credit(text)
+        if glued:
+            out += [Caption(glued[0], raw=raw), Caption(glued[1], kind=CREDIT, raw=raw)]
+        elif text:
+            out.append(Caption(text, kind=CREDIT if is_credit(text) else CAPTION, raw=raw))
+    return out
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------
