@@ -118,3 +118,36 @@ def test_list_rows_are_grouped() -> None:
         (None, "第1国总统某某；第2国总统某某；第3国总统某某；第4国总统某某；第5国总统某某；", "raw1\nraw2\nraw3\nraw4\nraw5", True),
     ]  # fmt: skip
     assert len(group_rows(rows[:3])) == 3
+
+
+def test_table_cells_are_grouped_with_a_space_between_them() -> None:
+    cells = [
+        (None, c, c)
+        for c in [
+            "指标",
+            "2024年",
+            "2025年",
+            "货物周转量",
+            "1.2万亿",
+            "1.3万亿",
+            "快递量",
+            "30亿件",
+            "32亿件",
+        ]
+    ]
+    assert group_rows(cells) == [(None, "指标 2024年 2025年 货物周转量 1.2万亿 1.3万亿 快递量 30亿件 32亿件",
+                                  "\n".join(c[2] for c in cells), True)]  # fmt: skip
+    assert len(group_rows(cells[:7])) == 7
+
+
+def test_a_json_record_without_line_breaks_and_with_a_garbage_author() -> None:
+    import json
+
+    from corpus.readers import read_text
+
+    text = "本报北京3月1日电（记者李明）" + "今年以来，全市新建冷链仓库3座，总投资1.2亿元。" * 20
+    record = {"title": "冷链<br>物流", "author": "的发展提供了有力支撑", "text": text}
+    _, [article] = read_text(json.dumps(record, ensure_ascii=False), ".json")
+    assert (article.title, article.byline, article.place) == ("冷链 物流", "记者李明", "北京")
+    assert "".join(p.text for p in article.paragraphs) == text
+    assert [len(p.text) for p in article.paragraphs] == [290, 225]  # cut after a sentence, at most 300
