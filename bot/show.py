@@ -34,7 +34,7 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
         lines.append(f"\n{p.ordinal}. {p.text}{flags}")
     captions = [p for p in passages if p.kind != "body"]
     if captions:
-        lines.append("\n图片说明：")
+        lines.append("\n图片说明与附注：")
         lines.extend(f"  - ({p.kind}) {p.text}" for p in captions)
     return "\n".join(lines)
 

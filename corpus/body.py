@@ -7,7 +7,8 @@ paragraph). Each unit is read in order:
   short line set apart from the text (not indented in a dump; at most 80 characters elsewhere); a caption with
   its credit glued on (``…参观。卜登鹏摄``) is split into both; a caption (and its credit) printed again is
   stored once;
-- a **byline line** before the first paragraph (``本报驻朝鲜记者莽九晨``, the author's bare name), a whole-line
+- a **byline line** (``本报驻朝鲜记者莽九晨``; before the first paragraph also the author's bare name; later in
+  the body it signs a section of a multi-author piece), a whole-line
   **trailer** (``（本报平壤6月22日电）``, ``（摘编自《安徽日报》…）``), a ``byline《人民日报》（…第07版）`` line and the
   short lines that end a dump article (a letter's signature) are **notes**: searchable, never body text;
 - a ``■`` line, or a short line without final punctuation followed by a paragraph, is a **subhead** (with a
@@ -112,7 +113,7 @@ def _classify(lines: list[Line], names: tuple[str, ...], article: Article) -> li
             article.date = article.date or trailer.date
             if trailer.byline and not article.byline:
                 article.byline = format_byline(trailer.byline) or None
-        elif is_trailer(text) or (not body_seen and is_byline_line(text, names)):
+        elif is_trailer(text) or is_byline_line(text, () if body_seen else names):
             units.append(_Unit(NOTE, text, line.raw))
             if not body_seen and not article.byline and not is_trailer(text):
                 article.byline = format_byline(line.raw.strip().lstrip("\u3000")) or None
