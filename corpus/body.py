@@ -40,6 +40,7 @@ from corpus.furniture import (
 )
 from corpus.models import CAPTION, CREDIT, JOINED, NOTE, Article, Caption, Paragraph
 from corpus.passages import group_rows, split_long
+from corpus.titles import clean_title
 
 __all__ = ["Line", "read_body"]
 
@@ -165,12 +166,12 @@ def _finish(article: Article, units: list[_Unit]) -> None:
     body: list[_Unit] = []
     for u in units:
         if u.kind == "heading":
-            pending.append(u.text)
+            pending.append(_deck_text(u))
             continue
         if u.kind == "para":
             if pending:
                 heading, pending = " ".join(pending), []
-            u.heading = u.heading or heading
+            u.heading = clean_title(u.heading) if u.heading else heading
             body.append(u)
         else:
             article.captions.append(Caption(u.text, kind=u.kind, raw=u.raw))
@@ -189,6 +190,12 @@ def _finish(article: Article, units: list[_Unit]) -> None:
             article.byline = "记者" + "、".join(dateline.names)
     if not article.byline or not byline_names(article.byline):
         article.byline = _trailer_byline(article) or article.byline
+
+
+def _deck_text(u: _Unit) -> str:
+    """A subhead as printed, the space between its two decks kept (``统筹规划  开拓现代商贸物流新局面``)."""
+    shown = clean_title(u.raw.strip().lstrip(_MARK))
+    return shown if re.sub(r"\s+", "", shown) == u.text else u.text
 
 
 def _trailer_byline(article: Article) -> str | None:
