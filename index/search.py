@@ -41,8 +41,12 @@ MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
-AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)")
-TITLE_QUESTION = re.compile(r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)")
+AUTHOR_QUESTION = re.compile(
+    r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)"
+)
+TITLE_QUESTION = re.compile(
+    r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)"
+)
 PUBLISHED_QUESTION = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
     r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
@@ -50,7 +54,9 @@ PUBLISHED_QUESTION = re.compile(
 PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
 CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
 CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
-BYLINE_ROLE = re.compile(r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)")
+BYLINE_ROLE = re.compile(
+    r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)"
+)
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
@@ -275,20 +281,23 @@ class Searcher:
         if self._answer_from_fields(result):
             result.answer_confidence = None  # read from a field of the article, not rated by the reader
             return
-        top = result.hits[0]
-        if reading is None or reading.confidence < reader_model().threshold:
+        model = reader_model()
+        if reading is None or reading.confidence < min(model.threshold, model.promote):
             return
         hit, view = result.hits[reading.view], views[reading.view]
-        quote = quote_around(hit.passage.text, view.quote, reading.span)
+        shown = reading.confidence >= model.threshold
+        quote = quote_around(hit.passage.text, view.quote, reading.span) if shown else view.quote
         if quote is None:
             return  # the answer stands away from the sentence that supports it: not shown
-        hit.quote_span, hit.answer_span = quote, reading.span
-        if hit is not top:
+        hit.quote_span = quote
+        if hit is not result.hits[0]:  # the reader's passage first: it holds the likeliest answer
             result.hits.remove(hit)
             result.hits.insert(0, hit)
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-        result.answer = hit.passage.text[reading.span[0] : reading.span[1]]
+        if shown:
+            hit.answer_span = reading.span
+            result.answer = hit.passage.text[reading.span[0] : reading.span[1]]
 
     def _answer_from_fields(self, result: Result) -> bool:
         """Who wrote it, who took the photo, when it was printed: answered from the article's own fields."""

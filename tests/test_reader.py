@@ -134,3 +134,9 @@ def test_exported_trees_score_as_lightgbm_does() -> None:
     )
     expected = booster.predict(x[:50], raw_score=True)
     assert np.allclose(model.scores(x[:50].tolist()), expected, atol=1e-9)
+
+
+def test_candidates_lose_a_leading_particle_and_the_end_of_a_post() -> None:
+    text = "乐陵市纪委书记、监委主任刘磊说。他参加了绫罗人民游乐园的竣工仪式。"
+    values = {text[s.start : s.end] for s in gather("乐陵市纪委书记", text)}
+    assert "刘磊" in values and "任刘磊" not in values

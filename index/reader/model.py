@@ -85,6 +85,7 @@ class Model:
     calibration: tuple[float, float, float]  # weights of (top score, lead over the runner-up) and a bias
     threshold: float
     info: dict[str, Any]
+    promote: float = 2.0  # from this confidence on, the best answer's passage is ranked first even unshown
 
     def scores(self, rows: list[list[float]]) -> np.ndarray:
         """The raw score (log-odds) of each candidate row."""
@@ -111,7 +112,12 @@ class Model:
         forest = _Forest.pack(list(data["trees"]))
         a, b, c = (float(v) for v in data["calibration"])
         return cls(
-            forest, float(data.get("base", 0.0)), (a, b, c), float(data["threshold"]), data.get("info", {})
+            forest,
+            float(data.get("base", 0.0)),
+            (a, b, c),
+            float(data["threshold"]),
+            data.get("info", {}),
+            float(data.get("promote", 2.0)),
         )
 
 
