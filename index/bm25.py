@@ -36,7 +36,6 @@ from index.topk import Part, Term, top_k
 from index.writer import (
     Batch,
     add_documents,
-    join,
     load_lengths,
     merge_if_needed,
     prepare,
@@ -50,10 +49,10 @@ K1 = 1.5
 B = 0.75
 EPSILON = 0.25
 
-#: Paragraphs segmented and written per transaction by :meth:`SparseIndex.sync`.
+#: Paragraphs read per page by :meth:`SparseIndex.sync` (workers segment one page while the last is written).
 BATCH = 20000
-#: Paragraphs per task a worker segments and inverts.
-CHUNK = 1000
+#: Paragraphs per task a worker segments and inverts; each chunk is written in its own short transaction.
+CHUNK = 500
 
 Tokenize = Callable[[str], list[str]]
 Progress = Callable[[int, int], object]
@@ -100,6 +99,10 @@ def _segment(row: tuple) -> tuple[int, list[str]]:
 def _index_rows(rows: list[tuple]) -> Batch:
     """Segment and invert one chunk of paragraphs (in a worker process, or inline)."""
     return prepare([_segment(row) for row in rows])
+
+
+class _Stale(Exception):
+    """The paragraphs pending changed between segmenting a chunk and writing it (another writer)."""
 
 
 class SparseIndex:
@@ -242,45 +245,79 @@ class SparseIndex:
         """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes.
 
         Workers segment *and* invert their chunks (forked after ``tokenize``'s owner was initialised, so
-        they inherit it); this process only joins the chunks and writes one segment per :data:`BATCH` in a
-        short transaction, while the workers already segment the next batch.
+        they inherit it); this process only writes each chunk of :data:`CHUNK` paragraphs as one segment in
+        its own short transaction, while the workers already segment the next page. What a transaction
+        writes is decided inside it: it reads ``last_id`` and the ids of the paragraphs pending after it,
+        and writes the chunk only when they are the chunk's (paragraph rows never change once written, so
+        the same ids mean the same texts); otherwise another writer got there first, and the sync starts
+        again from what is indexed now. Statistics (N, total length, df) change in the same transaction as
+        the postings. Callers that write the store hold its write lock (:mod:`corpus.writelock`).
         """
         start = time.perf_counter()
-        removed = merged = 0
+        removed = merged = added = 0
         while True:  # once, in a store written before segments kept their ids ascending
             with self._write(publish=False):
                 if not sort_old_segment(self.conn):
                     break
-        while self.conn.execute(_DELETED).fetchone():
-            with self._write() as version:
-                removed += remove_deleted(self.conn, version)
+        while True:
+            while self.conn.execute(_DELETED).fetchone():
+                with self._write() as version:
+                    removed += remove_deleted(self.conn, version)
+            try:
+                added, merged = self._add_pending(tokenize, progress, workers, added, merged)
+            except _Stale:
+                continue
+            if not self.conn.execute(_DELETED).fetchone():
+                break
+        return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+
+    def _add_pending(
+        self, tokenize: Tokenize, progress: Progress | None, workers: int, added: int, merged: int
+    ) -> tuple[int, int]:
+        """Segment and write the paragraphs after ``last_id``; returns the running (added, merged) counts."""
         last = get_meta(self.conn, "last_id")
-        todo = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        todo = (
+            added + self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        )
         _init_worker(tokenize)
         pool = None
-        if workers > 1 and todo > BATCH // 10:
+        if workers > 1 and todo - added > BATCH // 10:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             pool = multiprocessing.get_context(method).Pool(workers, _init_worker, (tokenize,))
-        added = 0
         try:
             pages: deque[list[Callable[[], Batch]]] = deque()
-            for _ in range(2 if pool else 1):  # with workers, one batch in flight while this one is written
+            for _ in range(2 if pool else 1):  # with workers, one page in flight while this one is written
                 last = self._submit(pages, last, pool)
             while pages:
-                batch = join([result() for result in pages.popleft()])
+                page = pages.popleft()
                 last = self._submit(pages, last, pool)
-                with self._write() as version:
-                    add_documents(self.conn, batch, version)
-                added += len(batch.ids)
-                with self._write(publish=False):
-                    merged += merge_if_needed(self.conn)
-                if progress is not None:
-                    progress(added, todo)
+                for result in page:
+                    batch = result()
+                    self._write_batch(batch)
+                    added += len(batch.ids)
+                    with self._write(publish=False):
+                        merged += merge_if_needed(self.conn)
+                    if progress is not None:
+                        progress(added, todo)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-        return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+        return added, merged
+
+    def _write_batch(self, batch: Batch) -> None:
+        """Write one segmented chunk, if it is still exactly the paragraphs pending (else :class:`_Stale`)."""
+        with self._write() as version:
+            last = get_meta(self.conn, "last_id")
+            pending = [
+                pid
+                for (pid,) in self.conn.execute(
+                    "SELECT id FROM paragraphs WHERE id > ? ORDER BY id LIMIT ?", (last, len(batch.ids))
+                )
+            ]
+            if pending != batch.ids:
+                raise _Stale
+            add_documents(self.conn, batch, version)
 
     def _submit(self, pages: deque[list[Callable[[], Batch]]], after: int, pool: Pool | None) -> int:
         """Queue the next page of paragraphs after id ``after`` for segmentation; returns the new ``after``."""
