@@ -28,6 +28,7 @@ from index.question import QuestionType, classify
 from index.quotes import quote_around
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
+from index.sentences import split_sentences
 from index.tokenize import Segmenter
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ PROMOTE_RATIO = 0.8  # ... if their score is at least this share of the best one
 PROMOTE_MARGIN = 1.0  # ... or when their answer scores this much better than the best one's
 UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
+ANSWER_BUDGET_S = 2.0  # past this, a question is answered with what was found so far (no more promotion)
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
@@ -82,6 +84,7 @@ class Searcher:
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
         self._folded: dict[int, tuple[str, str]] = {}
+        self._deadline = float("inf")
 
     def _user_words(self) -> list[str]:
         self._words_version = self.store.corpus_version
@@ -135,6 +138,7 @@ class Searcher:
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None
             if result is None:
+                self._deadline = started + ANSWER_BUDGET_S
                 result = self._answer_parts(question, k, qtype)
                 if self.cache is not None:
                     self.cache.put(key, k, version, self._payload(result))
@@ -185,9 +189,8 @@ class Searcher:
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, PROMOTE_DEPTH)], start=1):
             passage = passages[pid]
-            result.hits.append(
-                Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
-            )
+            quote = self._quote(passage, result, rank) if rank == 1 or not self._late() else _first(passage)
+            result.hits.append(Hit(rank=rank, score=score, passage=passage, quote_span=quote))
         if not result.abstained:
             self._extract_answer(result, query)
         del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
@@ -218,7 +221,7 @@ class Searcher:
         chosen = self._answer_in(result, top, top.quote_span)
         if result.qtype not in UNTYPED:
             for hit in result.hits[1:PROMOTE_DEPTH]:
-                if hit.score < PROMOTE_RATIO * top.score:
+                if hit.score < PROMOTE_RATIO * top.score or self._late():
                     break
                 if not relevance(query, hit.passage).relevant:
                     continue
@@ -244,6 +247,15 @@ class Searcher:
             return best_sentence(passage.text, result.terms, result.qtype, question=result.question)
         return best_sentence(passage.text, result.terms)
 
+    def _late(self) -> bool:
+        """Whether this question has used up its time budget (:data:`ANSWER_BUDGET_S`)."""
+        late = time.perf_counter() > self._deadline
+        if late:
+            log.warning(
+                "answer time budget of %.1f s used up: answering with what was found", ANSWER_BUDGET_S
+            )
+        return late
+
     def _fold(self, passage: Passage) -> str:
         """The passage's folded text, cached by paragraph id (and checked against the text)."""
         cached = self._folded.get(passage.id)
@@ -261,6 +273,12 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+def _first(passage: Passage) -> tuple[int, int]:
+    """The passage's first sentence: the quote of a runner-up once the time budget is used up."""
+    spans = split_sentences(passage.text)
+    return spans[0] if spans else (0, len(passage.text))
 
 
 def byline_name(byline: str) -> str | None:
