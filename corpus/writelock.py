@@ -29,7 +29,26 @@ __all__ = ["WriterBusy", "lock_path", "writer_lock", "writer_pid"]
 POLL_S = 0.05
 
 _held: dict[str, int] = {}  # lock path → depth, for the locks this process holds
+_fds: dict[str, int] = {}  # lock path → the descriptor holding the flock
 _guard = threading.Lock()
+
+
+def _forget_in_child() -> None:
+    """In a forked child (a segmentation worker): drop the inherited lock descriptors.
+
+    The flock belongs to the open file, which the child shares: were it kept open, a worker outliving a killed
+    ingest would keep the store locked. Closing the child's copy leaves the parent's lock as it was.
+    """
+    for fd in _fds.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _fds.clear()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class WriterBusy(Exception):
@@ -111,11 +130,13 @@ def writer_lock(
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         with _guard:
             _held[key] = 1
+            _fds[key] = fd
         try:
             yield
         finally:
             with _guard:
                 del _held[key]
+                del _fds[key]
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the flock

@@ -17,9 +17,12 @@ Usage::
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
+import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -54,6 +57,8 @@ BATCH = 20000
 #: Paragraphs per task a worker segments and inverts; each chunk is written in its own short transaction.
 CHUNK = 500
 
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
 Tokenize = Callable[[str], list[str]]
 Progress = Callable[[int, int], object]
 
@@ -83,6 +88,16 @@ def _init_worker(tokenize: Tokenize) -> None:
     global _tokenize, _header
     _tokenize = tokenize
     _header = (-1, [])
+
+
+def _init_pool_worker(tokenize: Tokenize) -> None:
+    """A worker process: dies with the ingest that forked it (Linux), so a killed ingest leaves none behind."""
+    _init_worker(tokenize)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
 
 def _segment(row: tuple) -> tuple[int, list[str]]:
@@ -283,7 +298,7 @@ class SparseIndex:
         pool = None
         if workers > 1 and todo - added > BATCH // 10:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            pool = multiprocessing.get_context(method).Pool(workers, _init_worker, (tokenize,))
+            pool = multiprocessing.get_context(method).Pool(workers, _init_pool_worker, (tokenize,))
         try:
             pages: deque[list[Callable[[], Batch]]] = deque()
             for _ in range(2 if pool else 1):  # with workers, one page in flight while this one is written
