@@ -6,7 +6,8 @@ one read snapshot, and compared with what search reads:
 - every paragraph up to ``last_id`` indexed once, no indexed passage the store never had;
 - document lengths (``ix_doclens``) equal to the token counts; N and the total length (so avgdl) in ``ix_meta``;
 - document frequency per term (``ix_terms``) and its histogram (``ix_dfhist``);
-- the postings: for every term, each live passage once, with its term frequency;
+- the postings of the listed segments (what search reads): for every term, each live passage once, with its
+  term frequency;
 - ``PRAGMA integrity_check`` of the whole file.
 
 An index *behind* the store (paragraphs added or deleted since the last sync: an ingest running, or one
@@ -111,6 +112,9 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
             f"document lengths wrong for {len(wrong_len) + len(stray_len)} passages: "
             f"{_examples(wrong_len + stray_len)}"
         )
+    garbage = conn.execute("SELECT COUNT(*) FROM ix_garbage").fetchone()[0]
+    if garbage:
+        report.notes.append(f"{garbage} segments left by an interrupted merge (the next sync deletes them)")
     _check_counts(conn, report, tokens)
     _check_postings(conn, report, tokens, lens)
 
@@ -142,7 +146,15 @@ def _check_counts(conn: sqlite3.Connection, report: CheckReport, tokens: dict[in
     if total != want_total:
         report.statistics.append(f"total length is {total}, the passages hold {want_total} tokens (avgdl)")
     want = expected_df(tokens)
-    have = dict(conn.execute("SELECT term, df FROM ix_terms").fetchall())
+    have: Counter[str] = Counter(dict(conn.execute("SELECT term, df FROM ix_terms").fetchall()))
+    have.update(  # deltas of published segments not folded into ix_terms yet count (as search counts them)
+        dict(
+            conn.execute(
+                "SELECT p.term, SUM(p.delta) FROM ix_df_pending p JOIN ix_segments s ON s.segment = p.segment "
+                "GROUP BY p.term"
+            ).fetchall()
+        )
+    )
     wrong = sorted(t for t in set(want) | set(have) if want.get(t, 0) != have.get(t, 0))
     if wrong:
         shown = [f"{t} {have.get(t, 0)}≠{want.get(t, 0)}" for t in wrong[:EXAMPLES]]
@@ -160,7 +172,10 @@ def _check_postings(
     expected = {term: (docs, tfs) for term, docs, tfs in want.items()}
     wrong: list[str] = []
     seen: set[str] = set()
-    rows = conn.execute("SELECT term, docs, tfs FROM ix_postings ORDER BY term, segment")
+    rows = conn.execute(
+        "SELECT p.term, p.docs, p.tfs FROM ix_postings p JOIN ix_segments s ON s.segment = p.segment "
+        "ORDER BY p.term, p.segment"
+    )
     for term, group in itertools.groupby(rows, key=lambda row: row[0]):
         seen.add(term)
         parts = [(np.frombuffer(d, dtype="<i4"), np.frombuffer(f, dtype="<u2")) for _, d, f in group]
@@ -196,6 +211,7 @@ def repair_statistics(conn: sqlite3.Connection) -> None:
         tokens = {pid: (t.split(" ") if t else []) for pid, t in conn.execute("SELECT * FROM ix_tokens")}
         df = expected_df(tokens)
         conn.execute("DELETE FROM ix_terms")
+        conn.execute("DELETE FROM ix_df_pending")
         conn.executemany("INSERT INTO ix_terms(term, df) VALUES (?, ?)", sorted(df.items()))
         conn.execute("DELETE FROM ix_dfhist")
         conn.executemany("INSERT INTO ix_dfhist(df, terms) VALUES (?, ?)", Counter(df.values()).items())

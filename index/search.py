@@ -40,7 +40,8 @@ PROMOTE_RATIO = 0.8  # ... if their score is at least this share of the best one
 PROMOTE_MARGIN = 1.0  # ... or when their answer scores this much better than the best one's
 UNTYPED = (QuestionType.OTHER, QuestionType.YESNO)
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
-ANSWER_BUDGET_S = 2.0  # past this, a question is answered with what was found so far (no more promotion)
+ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
+# not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
 AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
