@@ -8,8 +8,8 @@ commits one.
 **A fresh store** (nothing ingested, or nothing indexed yet: a first ``make run`` or ``newsqa ask`` on a new
 clone) is built once, automatically, by the process that gets the write lock: it ingests the bundled corpus
 (about a second) and indexes it. A process that finds the lock taken waits up to :data:`FIRST_BUILD_WAIT_S`
-for it — enough for the bundled corpus — then answers from what is indexed so far rather than keep a user or
-a restarted bot waiting behind a long first ingest.
+for it — enough for the bundled corpus even on a busy machine — then answers from what is indexed so far,
+rather than keep a user or a restarted bot waiting behind a long first ingest.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 #: How long a reader waits for another process's first build of a fresh store before answering anyway.
-FIRST_BUILD_WAIT_S = 5.0
+FIRST_BUILD_WAIT_S = 30.0
 
 
 def open_store(settings: Settings) -> Store:

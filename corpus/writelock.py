@@ -64,7 +64,7 @@ def lock_path(db_path: str | Path) -> Path | None:
     """The lock file of the store at ``db_path`` (None for an in-memory store, which needs none)."""
     if str(db_path) == ":memory:":
         return None
-    path = Path(db_path)
+    path = Path(db_path).absolute()  # one lock per file, however its path was spelled
     return path.with_name(path.name + ".lock")
 
 

@@ -1,7 +1,8 @@
-"""Writing the sparse index: add segmented paragraphs, drop deleted ones, keep every statistic exact.
+"""Writing the sparse index: segmented batches, dropping deleted paragraphs, merges; every statistic exact.
 
 Each call runs inside the caller's write transaction and leaves the ``ix_`` tables consistent; the caller
-bumps the version when it commits. See :mod:`index.postings` for the layout.
+bumps the version when it commits. New batches are written in steps by :mod:`index.staging`; merges return
+their steps (:func:`index.postings.merge_steps`). See :mod:`index.postings` for the layout.
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ from index.postings import (
     segments_to_merge,
     set_meta,
     sorted_from,
-    write_segment,
 )
 
 __all__ = [
     "Batch",
-    "add_documents",
     "join",
     "load_lengths",
     "merge_if_needed",
@@ -117,25 +116,6 @@ def join(batches: Sequence[Batch]) -> Batch:
         [n for b in batches for n in b.lengths],
         merge_inverted([b.postings for b in batches]),
     )
-
-
-def add_documents(conn: sqlite3.Connection, batch: Batch, version: int) -> None:
-    """Index new paragraphs (ids greater than any indexed before) as one new segment."""
-    if not batch.ids:
-        return
-    conn.executemany(
-        "INSERT OR REPLACE INTO ix_tokens(paragraph_id, tokens) VALUES (?, ?)",
-        zip(batch.ids, batch.texts, strict=True),
-    )
-    postings = batch.postings
-    segment = get_meta(conn, "next_segment") + 1
-    set_meta(conn, "next_segment", segment)
-    write_segment(conn, segment, postings.items())  # terms sorted: key-order inserts are fast
-    _update_df(conn, dict(zip(postings.terms, postings.df().tolist(), strict=True)))
-    set_lengths(conn, dict(zip(batch.ids, batch.lengths, strict=True)), version)
-    set_meta(conn, "n_docs", get_meta(conn, "n_docs") + len(batch.ids))
-    set_meta(conn, "total_len", get_meta(conn, "total_len") + sum(batch.lengths))
-    set_meta(conn, "last_id", max(get_meta(conn, "last_id"), max(batch.ids)))
 
 
 def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 200) -> int:
