@@ -134,3 +134,18 @@ def test_a_write_cut_short_counts_for_nothing_and_the_next_sync_recovers(tmp_pat
     assert check_index(store.conn).lines() == []
     assert [pid for pid, _ in index.search(["x"])] == [3, 1]
     assert store.conn.execute("SELECT COUNT(*) FROM ix_garbage").fetchone()[0] == 0
+
+
+def test_about_counts_the_articles_that_can_be_answered(env_db: Path, tmp_path: Path) -> None:
+    from bot.engine import open_engine
+    from bot.settings import Settings
+
+    (tmp_path / "new.json").write_text(
+        json.dumps({"title": "黔江县茶叶丰收", "text": "黔江县茶园面积达到3.6万亩。"}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    ingest(Store.open(env_db), [tmp_path / "new.json"])  # stored, not indexed yet
+    engine = open_engine(Settings(db_path=env_db))
+    assert engine.about().plain().startswith("资料库：4篇文章（另有1篇正在建立索引），54个段落")
+    assert main(["index"]) == 0
+    assert engine.about().plain().startswith("资料库：5篇文章，54个段落")
