@@ -120,7 +120,9 @@ def test_the_bundled_model_matches_this_code() -> None:
 
 def test_exported_trees_score_as_lightgbm_does() -> None:
     """Oracle: the numpy forest gives LightGBM's own raw scores for the trees ``bench.train`` exports."""
-    lightgbm = pytest.importorskip("lightgbm", reason="the train extra is not installed: pip install -e '.[train]'")
+    lightgbm = pytest.importorskip(
+        "lightgbm", reason="the train extra is not installed: pip install -e '.[train]'"
+    )
     import numpy as np
 
     from bench.train import _export

@@ -99,7 +99,9 @@ def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and folded[end - 1].isspace():
         end -= 1
-    if (end - start > 2 and folded[start] in _LEADING) or (end - start > 2 and _TITLE_TAIL.search(folded, max(0, start - 8), start + 1)):
+    if (end - start > 2 and folded[start] in _LEADING) or (
+        end - start > 2 and _TITLE_TAIL.search(folded, max(0, start - 8), start + 1)
+    ):
         start += 1
     return start, end
 
