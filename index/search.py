@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
-from index import build
+from index import build, spans, tag_cache
 from index.abstain import Relevance, asks_live, relevance
 from index.answer import best_sentence
 from index.bm25 import SparseIndex
@@ -49,7 +49,9 @@ PUBLISHED_QUESTION = re.compile(
 PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
 CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
 CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
-BYLINE_ROLE = re.compile(r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)")
+BYLINE_ROLE = re.compile(
+    r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)"
+)
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
@@ -84,13 +86,19 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True) -> None:
+    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
+        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
+        (:mod:`index.tag_cache`, installed for the whole process)."""
         self.store = store
         self.index = SparseIndex(store.conn)
-        self.cache = QueryCache(store.path) if use_cache and str(store.path) != ":memory:" else None
+        on_disk = str(store.path) != ":memory:"
+        self.cache = QueryCache(store.path) if use_cache and on_disk else None
+        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
+        spans.use_segmenter(self.segmenter)
         self._folded: dict[int, tuple[str, str]] = {}
 
     def _user_words(self) -> list[str]:
@@ -118,6 +126,7 @@ class Searcher:
         segmenter.initialize()
         with self._lock:
             self.segmenter = segmenter
+            spans.use_segmenter(segmenter)
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
@@ -125,6 +134,7 @@ class Searcher:
             self.segmenter, report = build.sync(
                 self.store, self.index, workers=workers, progress=progress, current=self.segmenter
             )
+            spans.use_segmenter(self.segmenter)
             self._words_version = self.store.corpus_version
             if self.cache is not None:
                 self.cache.clear_stale(self.version)
