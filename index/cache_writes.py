@@ -68,7 +68,7 @@ class GuardedWrites:
             if self.unsaved:
                 try:
                     self._save_count()
-                except sqlite3.OperationalError:
+                except sqlite3.Error:  # still locked, or the connection is closed: the count stays unsaved
                     pass
 
     def _give_up(self, sql: str, why: str) -> None:

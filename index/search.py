@@ -128,6 +128,12 @@ class Searcher:
             self.segmenter = segmenter
             spans.use_segmenter(segmenter)
 
+    def flush(self) -> None:
+        """Save the counts of cache writes that gave up (:mod:`index.cache_writes`) while the store was locked."""
+        for layer in (self.cache, self.tags):
+            if layer is not None:
+                layer.writes.flush()
+
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
         with self._lock:
