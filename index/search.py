@@ -18,7 +18,7 @@ from typing import Any
 from corpus.store import Passage, Store
 from index import build, spans, tag_cache
 from index.abstain import Relevance, asks_live, relevance
-from index.answer import best_sentence
+from index.answer import MAX_WINDOW_CHARS, best_sentence
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
 from index.kinds import asked_kind
@@ -32,6 +32,7 @@ from index.reader.answerable import row as answerable_row
 from index.reader.model import load_answerable as answerable_model
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
+from index.sentences import split_sentences
 from index.tokenize import Segmenter
 from index.typos import corrections
 
@@ -41,7 +42,14 @@ MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
-AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
+ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
+# not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
+AUTHOR_QUESTION = re.compile(
+    r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)"
+)
+TITLE_QUESTION = re.compile(
+    r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)"
+)
 PUBLISHED_QUESTION = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
     r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
@@ -100,6 +108,7 @@ class Searcher:
         self.segmenter = Segmenter(self._user_words())
         spans.use_segmenter(self.segmenter)
         self._folded: dict[int, tuple[str, str]] = {}
+        self._deadline = float("inf")
 
     def _user_words(self) -> list[str]:
         self._words_version = self.store.corpus_version
@@ -162,6 +171,7 @@ class Searcher:
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None
             if result is None:
+                self._deadline = started + ANSWER_BUDGET_S
                 result = self._answer_parts(question, k, qtype)
                 if self.cache is not None:
                     self.cache.put(key, k, version, self._payload(result))
@@ -267,9 +277,8 @@ class Searcher:
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
             passage = passages[pid]
-            result.hits.append(
-                Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
-            )
+            quote = self._quote(passage, result, rank) if rank == 1 or not self._late() else _first(passage)
+            result.hits.append(Hit(rank=rank, score=score, passage=passage, quote_span=quote))
         return result, query
 
     def views(self, result: Result, query: Query) -> list[PassageView]:
@@ -277,10 +286,15 @@ class Searcher:
         asked = QuestionView(result.question, result.qtype, result.terms)
         top = result.hits[0].score or 1.0
         out = []
-        for hit in result.hits[:READ_DEPTH]:
+        for hit in result.hits[: 1 if self._late() else READ_DEPTH]:  # out of time: the best passage only
             quote = hit.quote_span if hit.rank == 1 else self._quote(hit.passage, result, 1)
             coverage = relevance(query, hit.passage).coverage
-            out.append(PassageView(hit.passage.text, hit.rank, hit.score / top, coverage, quote, asked))
+            text, lo = hit.passage.text, 0
+            if len(text) > MAX_WINDOW_CHARS:  # bounded work: read a long passage around its quote only
+                lo = max(0, min(quote[0] - MAX_WINDOW_CHARS // 4, len(text) - MAX_WINDOW_CHARS))
+                text = text[lo : lo + MAX_WINDOW_CHARS]
+                quote = (max(quote[0] - lo, 0), min(quote[1] - lo, len(text)))
+            out.append(PassageView(text, hit.rank, hit.score / top, coverage, quote, asked, lo))
         return out
 
     def _extract_answer(self, result: Result, views: list[PassageView], reading: Reading | None) -> None:
@@ -290,20 +304,25 @@ class Searcher:
         if self._answer_from_fields(result):
             result.answer_confidence = None  # read from a field of the article, not rated by the reader
             return
-        top = result.hits[0]
-        if reading is None or reading.confidence < reader_model().threshold:
+        model = reader_model()
+        if reading is None or reading.confidence < min(model.threshold, model.promote):
             return
         hit, view = result.hits[reading.view], views[reading.view]
-        quote = quote_around(hit.passage.text, view.quote, reading.span)
+        shown = reading.confidence >= model.threshold
+        span = (reading.span[0] + view.offset, reading.span[1] + view.offset)
+        supported = (view.quote[0] + view.offset, view.quote[1] + view.offset)
+        quote = quote_around(hit.passage.text, supported, span) if shown else supported
         if quote is None:
             return  # the answer stands away from the sentence that supports it: not shown
-        hit.quote_span, hit.answer_span = quote, reading.span
-        if hit is not top:
+        hit.quote_span = quote
+        if hit is not result.hits[0]:  # the reader's passage first: it holds the likeliest answer
             result.hits.remove(hit)
             result.hits.insert(0, hit)
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-        result.answer = hit.passage.text[reading.span[0] : reading.span[1]]
+        if shown:
+            hit.answer_span = span
+            result.answer = hit.passage.text[span[0] : span[1]]
 
     def _answer_from_fields(self, result: Result) -> bool:
         """Who wrote it, who took the photo, when it was printed: answered from the article's own fields."""
@@ -321,12 +340,16 @@ class Searcher:
         elif subject and len(subject) >= 2 and subject in fold(byline).replace(" ", ""):
             role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
             span = (role.start(), role.end()) if role else None
+        kind = "byline"
+        if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
+            byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
+            span = (0, len(byline))
         if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            line = Passage(-top.passage.article.id, top.passage.article, "byline", 0, None, byline, ())
+            line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
             result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), "byline"
+            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), kind
             return True
         if PHOTO_QUESTION.search(asked) and self._answer_from_credit(result):
             return True
@@ -366,6 +389,15 @@ class Searcher:
             return best_sentence(passage.text, result.terms, result.qtype, question=result.question)
         return best_sentence(passage.text, result.terms)
 
+    def _late(self) -> bool:
+        """Whether this question has used up its time budget (:data:`ANSWER_BUDGET_S`)."""
+        late = time.perf_counter() > self._deadline
+        if late:
+            log.warning(
+                "answer time budget of %.1f s used up: answering with what was found", ANSWER_BUDGET_S
+            )
+        return late
+
     def _fold(self, passage: Passage) -> str:
         """The passage's folded text, cached by paragraph id (and checked against the text)."""
         cached = self._folded.get(passage.id)
@@ -383,3 +415,9 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+def _first(passage: Passage) -> tuple[int, int]:
+    """The passage's first sentence: the quote of a runner-up once the time budget is used up."""
+    spans = split_sentences(passage.text)
+    return spans[0] if spans else (0, len(passage.text))

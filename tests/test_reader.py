@@ -115,4 +115,30 @@ def test_the_bundled_model_matches_this_code() -> None:
 
     model = load()
     assert 0.0 < model.threshold < 1.0
-    assert len(model.trees) > 10
+    assert len(model.forest.feature) > 10
+
+
+def test_exported_trees_score_as_lightgbm_does() -> None:
+    """Oracle: the numpy forest gives LightGBM's own raw scores for the trees ``bench.train`` exports."""
+    lightgbm = pytest.importorskip(
+        "lightgbm", reason="the train extra is not installed: pip install -e '.[train]'"
+    )
+    import numpy as np
+
+    from bench.train import _export
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, len(NAMES)))
+    y = (x[:, 3] + 0.5 * x[:, 10] * x[:, 20] > 0.2).astype(int)
+    booster = lightgbm.LGBMClassifier(n_estimators=40, num_leaves=15, verbose=-1, random_state=1).fit(x, y)
+    model = Model.from_json(
+        {"features": list(NAMES), "trees": _export(booster), "calibration": [1, 0, 0], "threshold": 0.5}
+    )
+    expected = booster.predict(x[:50], raw_score=True)
+    assert np.allclose(model.scores(x[:50].tolist()), expected, atol=1e-9)
+
+
+def test_candidates_lose_a_leading_particle_and_the_end_of_a_post() -> None:
+    text = "乐陵市纪委书记、监委主任刘磊说。他参加了绫罗人民游乐园的竣工仪式。"
+    values = {text[s.start : s.end] for s in gather("乐陵市纪委书记", text)}
+    assert "刘磊" in values and "任刘磊" not in values
