@@ -310,8 +310,13 @@ def extract(
     from index.reader import PassageView, QuestionView, read
 
     asked = QuestionView(question, qtype, list(query_tokens))
-    reading = read([PassageView(text, 1, 1.0, 1.0, sentence, asked)])
-    return None if reading is None else reading.span
+    lo = 0
+    if len(text) > MAX_WINDOW_CHARS:  # bounded work: a long text is read around its sentence only
+        lo = max(0, min(sentence[0] - MAX_WINDOW_CHARS // 4, len(text) - MAX_WINDOW_CHARS))
+        text = text[lo : lo + MAX_WINDOW_CHARS]
+        sentence = (max(sentence[0] - lo, 0), min(sentence[1] - lo, len(text)))
+    reading = read([PassageView(text, 1, 1.0, 1.0, sentence, asked, lo)])
+    return None if reading is None else (reading.span[0] + lo, reading.span[1] + lo)
 
 
 def answer_text(text: str, span: tuple[int, int]) -> str:
