@@ -214,6 +214,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             max_chars=settings.max_question_chars,
             as_json=args.json,
         )
+        searcher.flush()
         return 0
     if not args.question.strip():
         raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
@@ -223,7 +224,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
             f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
         )
-    _print_answer(_searcher(settings).ask(args.question, k=args.k), args.json)
+    searcher = _searcher(settings)
+    _print_answer(searcher.ask(args.question, k=args.k), args.json)
+    searcher.flush()
     return 0
 
 
@@ -232,7 +235,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat import run_chat
     from bot.engine import open_engine
 
-    return run_chat(open_engine(settings))
+    return run_chat(open_engine(settings, warm_up=True))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,6 +331,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         **_index_figures(searcher),
         "index_version": searcher.version,
         "cache": searcher.cache.stats() if searcher.cache else None,
+        "tag_cache": searcher.tags.stats() if searcher.tags else None,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))

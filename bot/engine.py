@@ -286,6 +286,12 @@ def _qtype(value: str | None) -> QuestionType | None:
     return QuestionType(value) if value else None
 
 
-def open_engine(settings: Settings) -> Engine:
-    """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine."""
-    return Engine(open_searcher(settings), settings)
+def open_engine(settings: Settings, *, warm_up: bool = False) -> Engine:
+    """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine;
+    ``warm_up`` loads the taggers on a background thread (:mod:`bot.warmup`: the bot and the chat)."""
+    engine = Engine(open_searcher(settings), settings)
+    if warm_up:
+        from bot import warmup
+
+        warmup.start(engine.searcher)
+    return engine

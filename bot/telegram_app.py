@@ -178,7 +178,7 @@ def run(settings: Settings) -> int:
     from bot.engine import open_engine  # heavy: jieba and the index load here, not at import
     from bot.telegram_serve import serve
 
-    engine = open_engine(settings)
+    engine = open_engine(settings, warm_up=True)  # taggers load on a thread (bot/warmup.py)
     application = build_application(settings, engine)
     try:
         asyncio.run(serve(settings, application, prepare))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
-from index import build
+from index import build, spans, tag_cache
 from index.abstain import Relevance, asks_live, relevance
 from index.answer import MAX_WINDOW_CHARS, best_sentence
 from index.bm25 import SparseIndex
@@ -94,13 +94,19 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True) -> None:
+    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
+        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
+        (:mod:`index.tag_cache`, installed for the whole process)."""
         self.store = store
         self.index = SparseIndex(store.conn)
-        self.cache = QueryCache(store.path) if use_cache and str(store.path) != ":memory:" else None
+        on_disk = str(store.path) != ":memory:"
+        self.cache = QueryCache(store.path) if use_cache and on_disk else None
+        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
+        spans.use_segmenter(self.segmenter)
         self._folded: dict[int, tuple[str, str]] = {}
         self._deadline = float("inf")
 
@@ -129,6 +135,13 @@ class Searcher:
         segmenter.initialize()
         with self._lock:
             self.segmenter = segmenter
+            spans.use_segmenter(segmenter)
+
+    def flush(self) -> None:
+        """Save the counts of cache writes that gave up (:mod:`index.cache_writes`) while the store was locked."""
+        for layer in (self.cache, self.tags):
+            if layer is not None:
+                layer.writes.flush()
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
@@ -136,6 +149,7 @@ class Searcher:
             self.segmenter, report = build.sync(
                 self.store, self.index, workers=workers, progress=progress, current=self.segmenter
             )
+            spans.use_segmenter(self.segmenter)
             self._words_version = self.store.corpus_version
             if self.cache is not None:
                 self.cache.clear_stale(self.version)
