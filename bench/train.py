@@ -143,9 +143,7 @@ def figures(items: list[Question], shown: dict[str, tuple[float, int]], threshol
     return out
 
 
-def promotion(
-    oof: list[tuple[Question, int, float, float | None]], cal: tuple[float, ...]
-) -> dict[str, Any]:
+def promotion(oof: list[tuple[Question, int, float, float | None]], cal: tuple[float, ...]) -> dict[str, Any]:
     """hit@1 when the passage of the reader's best candidate is put first once its confidence reaches ``c``
     (``never``: the ranking as retrieved), over the questions the articles answer, out of fold."""
     table: dict[str, Any] = {}

@@ -247,7 +247,9 @@ class Searcher:
             subject = described(result.question)
             byline = fold(hits[0].passage.article.byline or "").replace(" ", "")
             if subject and len(subject) >= 2 and subject in byline and self._answer_from_fields(result):
-                result.abstained = False  # 叶传增是谁: the name signs the article found, whatever else it covers
+                result.abstained = (
+                    False  # 叶传增是谁: the name signs the article found, whatever else it covers
+                )
             return
         if reading is not None:
             result.answer_confidence = round(reading.confidence, 4)
