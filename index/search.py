@@ -16,23 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
-from index import build, spans, tag_cache
-from index.abstain import Relevance, asks_live, relevance
-from index.answer import MAX_WINDOW_CHARS, best_sentence
+from index import build, tag_cache
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
-from index.kinds import asked_kind
-from index.multi import combine, split_question
 from index.normalize import fold
-from index.question import QuestionType, classify, described
-from index.quotes import quote_around
-from index.reader import PassageView, QuestionView, Reading, read
+from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
+from index.reader.abstain import Relevance, asks_live, relevance
+from index.reader.answer import MAX_WINDOW_CHARS, best_sentence
 from index.reader.answerable import row as answerable_row
+from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
+from index.reader.multi import combine, split_question
+from index.reader.question import QuestionType, classify, described
+from index.reader.quotes import quote_around
+from index.reader.sentences import split_sentences
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
-from index.sentences import split_sentences
 from index.tokenize import Segmenter
 from index.typos import corrections
 
@@ -209,7 +209,7 @@ class Searcher:
         return retried
 
     def _answer_whole(self, question: str, k: int, qtype: QuestionType | None) -> Result:
-        """A question asking two things is answered as two questions, combined (:mod:`index.multi`)."""
+        """A question asking two things is answered as two questions, combined (:mod:`index.reader.multi`)."""
         split = split_question(question, self.segmenter.words) if qtype is None else None
         if split is None:
             return self._answer(question, k, qtype)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from index.answer import _clause_marks, _occurrences, _proximity, _weights
-from index.kinds import asks_several, origin_bonus, type_bonus
-from index.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
+from index.reader.answer import _clause_marks, _occurrences, _proximity, _weights
 from index.reader.candidates import SOURCES, Span
-from index.sentences import split_sentences
-from index.spans import ORG_ENDS, PLACE_ENDS, TITLE
+from index.reader.kinds import asks_several, origin_bonus, type_bonus
+from index.reader.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
+from index.reader.sentences import split_sentences
+from index.reader.spans import ORG_ENDS, PLACE_ENDS, TITLE
 
 __all__ = ["NAMES", "PassageView", "QuestionView", "row"]
 
