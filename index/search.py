@@ -222,6 +222,19 @@ class Searcher:
         del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
         return result
 
+    def answerable_features(self, result: Result, query: Query, confidence: float | None) -> list[float]:
+        """The abstention features of a retrieved question (:mod:`index.reader.answerable`)."""
+        hits = result.hits
+        return answerable_row(
+            result.question,
+            result.qtype,
+            query,
+            [h.passage for h in hits],
+            [h.score for h in hits],
+            hits[0].quote,
+            confidence,
+        )
+
     def _read(self, result: Result, query: Query) -> None:
         """Read the best passages: the reader's best answer and its confidence, then whether they answer the
         question at all (:mod:`index.reader.answerable`, learned), then the answer shown — from the article's
@@ -229,15 +242,7 @@ class Searcher:
         views = self.views(result, query)
         reading = read(views)
         hits = result.hits
-        features = answerable_row(
-            result.question,
-            result.qtype,
-            query,
-            [h.passage for h in hits],
-            [h.score for h in hits],
-            hits[0].quote,
-            reading.confidence if reading else None,
-        )
+        features = self.answerable_features(result, query, reading.confidence if reading else None)
         named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
         model = answerable_model()
         result.abstained = (
