@@ -251,10 +251,9 @@ class Searcher:
         if result.abstained:
             subject = described(result.question)
             byline = fold(hits[0].passage.article.byline or "").replace(" ", "")
+            # 叶传增是谁: the name signs the article found, whatever else the question covers
             if subject and len(subject) >= 2 and subject in byline and self._answer_from_fields(result):
-                result.abstained = (
-                    False  # 叶传增是谁: the name signs the article found, whatever else it covers
-                )
+                result.abstained = False
             return
         if reading is not None:
             result.answer_confidence = round(reading.confidence, 4)
