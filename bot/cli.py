@@ -235,7 +235,12 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat import run_chat
     from bot.engine import open_engine
 
-    return run_chat(open_engine(settings, warm_up=True))
+    engine = open_engine(settings, warm_up=True)
+    try:
+        return run_chat(engine)
+    finally:
+        if engine.warm_up is not None:  # a model still loading in C++ must not meet the interpreter's exit
+            engine.warm_up.join(timeout=60)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

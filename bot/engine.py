@@ -65,6 +65,7 @@ class Engine:
         self.lock = threading.RLock()
         self.state = StateStore(self.store.conn, self.lock)
         self._examples: list[str] | None = None
+        self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
 
     # -- entry points -------------------------------------------------------------------------------------
 
@@ -293,5 +294,5 @@ def open_engine(settings: Settings, *, warm_up: bool = False) -> Engine:
     if warm_up:
         from bot import warmup
 
-        warmup.start(engine.searcher)
+        engine.warm_up = warmup.start(engine.searcher)
     return engine

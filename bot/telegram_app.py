@@ -189,6 +189,8 @@ def run(settings: Settings) -> int:
         )
         return 1
     finally:
+        if engine.warm_up is not None:  # a model still loading in C++ must not meet the interpreter's exit
+            engine.warm_up.join(timeout=60)
         application.bot_data["journal"].close()
         close = getattr(engine, "close", None)
         if callable(close):

@@ -29,6 +29,8 @@ from telegram.ext import BaseUpdateProcessor
 
 __all__ = ["SCHEMA", "JournalProcessor", "JournalQueue", "UpdateJournal"]
 
+from corpus.store_guard import APPLICATION_ID
+
 logger = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -55,6 +57,9 @@ class UpdateJournal:
         self.conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
         self._write("PRAGMA busy_timeout=5000")
         try:
+            if not self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # a new file: mark it as newsqa's, so the store that opens it later adopts it
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
             logger.warning("Cannot create the update journal in %s (%s): updates are not kept", path, exc)
