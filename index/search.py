@@ -23,7 +23,7 @@ from index.normalize import fold
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
 from index.reader.abstain import Relevance, asks_live, relevance
-from index.reader.answer import MAX_WINDOW_CHARS, best_sentence
+from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
@@ -316,6 +316,8 @@ class Searcher:
             return
         model = reader_model()
         if reading is None or reading.confidence < min(model.threshold, model.promote):
+            return
+        if not asks_a_span(result.question, result.qtype):  # 是不是…, …怎么样: the quote answers it
             return
         hit, view = result.hits[reading.view], views[reading.view]
         shown = reading.confidence >= model.threshold

@@ -67,3 +67,19 @@ def searcher(seed_db: Path):  # type: ignore[no-untyped-def]
     store = Store.open(seed_db)
     yield Searcher(store, use_cache=False)
     store.close()
+
+
+def best_answer(searcher, question: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The reader's best answer to ``question`` on the same path as ``ask`` — whether or not its confidence is
+    high enough for it to be shown in bold."""
+    from index.reader import read
+
+    result, query = searcher.retrieve(question)
+    if not result.hits:
+        return None
+    views = searcher.views(result, query)
+    reading = read(views)
+    if reading is None:
+        return None
+    view = views[reading.view]
+    return view.text[reading.span[0] : reading.span[1]]

@@ -34,7 +34,7 @@ from index.reader.spans import (
     names_person,
 )
 
-__all__ = ["answer_text", "best_sentence", "extract"]
+__all__ = ["answer_text", "asks_a_span", "best_sentence", "extract"]
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +297,14 @@ def _proximity(
     return score / total
 
 
+def asks_a_span(question: str, qtype: QuestionType) -> bool:
+    """Whether a short answer can answer the question: not a yes/no question (是/否 is no span of the
+    article), nor one that names neither a type nor a question word (``新馆的展厅怎么样`` asks an opinion)."""
+    if qtype is QuestionType.YESNO:
+        return False
+    return qtype is not QuestionType.OTHER or wh_split(question) is not None
+
+
 def extract(
     question: str,
     qtype: QuestionType,
@@ -308,6 +316,9 @@ def extract(
     ``sentence`` as the passage's quote; None when the passage holds no candidate. No threshold applies here:
     the search path decides whether an answer is shown."""
     from index.reader import PassageView, QuestionView, read
+
+    if not asks_a_span(question, qtype):
+        return None
 
     asked = QuestionView(question, qtype, list(query_tokens))
     lo = 0

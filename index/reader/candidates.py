@@ -114,13 +114,14 @@ def gather(question: str, folded: str) -> list[Span]:
     """
     q = _compact(fold_chars(question))
     q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
+    subject = described(question)  # 陈蓉是谁: 陈蓉才 (a name that holds hers) is not who she is
     merged: dict[tuple[int, int], tuple[float, set[str]]] = {}
     for cand, source in _proposals(question, folded):
         start, end = _trim(folded, cand.start, cand.end)
         if not 0 < end - start <= MAX_ANSWER_CHARS:
             continue
         value = _compact(folded[start:end])
-        if not any(ch.isalnum() for ch in value) or value in q:
+        if not any(ch.isalnum() for ch in value) or value in q or (subject and subject in value):
             continue
         numbers = re.findall(r"\d+(?:\.\d+)?", value)
         if numbers and all(n in q_numbers for n in numbers):
