@@ -59,7 +59,9 @@ class Result:
     answer_from: str = "text"  # "text", or "byline" when the answer is the article's author
     parts: list[Part] = field(default_factory=list)  # a two-part question's parts (index/multi.py)
     corrected: str | None = None  # the question as asked after correcting small typos (index/typos.py)
-    answer_confidence: float | None = None  # the reader's calibrated probability that its best answer is right
+    answer_confidence: float | None = (
+        None  # the reader's calibrated probability that its best answer is right
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` object of DESIGN.md, exactly (other tools validate it): a two-part question's

@@ -49,7 +49,9 @@ PUBLISHED_QUESTION = re.compile(
 PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
 CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
 CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
-BYLINE_ROLE = re.compile(r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)")
+BYLINE_ROLE = re.compile(
+    r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)"
+)
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 

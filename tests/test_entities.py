@@ -15,7 +15,9 @@ def test_people_places_organisations_and_times() -> None:
         ("今年3月", "date"),
         ("北京同仁医院", "org"),
     ]
-    assert ("柳京郑周永体育馆", "place") in named("美国篮球代表团28日在平壤柳京郑周永体育馆同朝鲜篮球运动员举行篮球赛")
+    assert ("柳京郑周永体育馆", "place") in named(
+        "美国篮球代表团28日在平壤柳京郑周永体育馆同朝鲜篮球运动员举行篮球赛"
+    )
 
 
 def test_a_name_after_a_post() -> None:

@@ -73,7 +73,20 @@ def test_he_or_she_is_the_person_the_previous_answer_named() -> None:
 
 
 def more_words(question: str) -> list[str]:
-    known = ["沈阳市", "开展", "乡镇", "层面", "观摩", "县级", "贵州", "医生", "组建", "医疗", "帮扶团", "教师"]
+    known = [
+        "沈阳市",
+        "开展",
+        "乡镇",
+        "层面",
+        "观摩",
+        "县级",
+        "贵州",
+        "医生",
+        "组建",
+        "医疗",
+        "帮扶团",
+        "教师",
+    ]
     return [w for w in known if w in question] + words(question)
 
 
@@ -86,4 +99,7 @@ def test_a_followup_to_a_head_count_replaces_the_people_counted() -> None:
     r = resolve("那教师呢?", "贵州有多少名医生组建了医疗帮扶团?", more_words)
     assert r.question == "贵州有多少名教师组建了医疗帮扶团?"
     # counting things, the follow-up still replaces what was asked about last
-    assert resolve("品种呢?", "剑河县培育了几家规模以上中药材企业", words).question == "剑河县培育了几家规模以上中药材品种"
+    assert (
+        resolve("品种呢?", "剑河县培育了几家规模以上中药材企业", words).question
+        == "剑河县培育了几家规模以上中药材品种"
+    )
