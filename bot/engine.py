@@ -1,7 +1,10 @@
 """The conversation engine: questions, follow-ups, paging, article view, feedback. No transport here.
 
 The terminal chat and the Telegram bot both call :class:`Engine`; renderers turn its :class:`Reply` into text.
-Synchronous and thread-safe (one lock around the SQLite work); async callers use ``asyncio.to_thread``.
+Synchronous and thread-safe: one writer per chat at a time (:class:`bot.chat_locks.KeyedLocks`), one lock
+around the SQLite work of this process; the answering itself (:meth:`Searcher.ask`) runs in the answer pool
+when one is given (:mod:`bot.answer_pool`, ``newsqa serve``), else here under that lock. Async callers use
+``asyncio.to_thread``.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import datetime as dt
 import logging
 import re
 import threading
+from typing import Protocol
 
 from bot import cards
+from bot.answer_pool import PoolUnavailable
 from bot.buttons import parse as parse_button
+from bot.chat_locks import KeyedLocks
 from bot.examples import example_questions
 from bot.followup import resolve
 from bot.library import open_searcher
@@ -55,16 +61,34 @@ CHITCHAT = (
 _LATIN_QUESTION = re.compile(r"^[A-Za-z][A-Za-z0-9\s,.'?!:;\-]{5,}$")
 
 
+class Answerer(Protocol):
+    """Where ``Searcher.ask`` runs instead of this process (:class:`bot.answer_pool.AnswerPool`)."""
+
+    def ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result: ...
+
+
 class Engine:
     """One engine per process, shared by every chat."""
 
-    def __init__(self, searcher: Searcher, settings: Settings) -> None:
+    def __init__(self, searcher: Searcher, settings: Settings, pool: Answerer | None = None) -> None:
         self.searcher = searcher
         self.store = searcher.store
         self.settings = settings
-        self.lock = threading.RLock()
+        self.pool = pool
+        self.lock = threading.RLock()  # this process's store connection: state, articles, local answers
+        self.chats = KeyedLocks()  # one writer per chat's state
         self.state = StateStore(self.store.conn, self.lock)
         self._examples: list[str] | None = None
+
+    def _ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
+        """``Searcher.ask`` in the answer pool when there is one (no lock held meanwhile), else here."""
+        if self.pool is not None:
+            try:
+                return self.pool.ask(question, k, qtype)
+            except PoolUnavailable:
+                pass  # stopped or broken: answer here, slower but answered
+        with self.lock:
+            return self.searcher.ask(question, k=k, qtype=qtype)
 
     # -- entry points -------------------------------------------------------------------------------------
 
@@ -80,32 +104,36 @@ class Engine:
                 return self.notice(kind)
         if _LATIN_QUESTION.match(text):
             return self.notice("english")
-        with self.lock:
-            previous = self.state.last_asked(chat_id)
-            resolved = resolve(
-                text,
-                self._last_asked(previous.resolved) if previous else None,
-                self.searcher.segmenter.query_tokens,
-                self._person_answered(previous) if text.startswith(("他", "她")) else None,
-            )
+        with self.chats.hold(chat_id):
+            with self.lock:
+                previous = self.state.last_asked(chat_id)
+            person = self._person_answered(previous) if text.startswith(("他", "她")) else None
+            with self.lock:
+                resolved = resolve(
+                    text,
+                    self._last_asked(previous.resolved) if previous else None,
+                    self.searcher.segmenter.query_tokens,
+                    person,
+                )
             qtype = None
             if resolved.followup and resolved.keeps_type and previous is not None and previous.qtype:
                 qtype = QuestionType(previous.qtype)
-            result = self.searcher.ask(resolved.question, k=MORE_K, qtype=qtype)
-            asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
-            reply = cards.answer_card(result, asked.id)
-            if resolved.followup:
-                reply.blocks.insert(0, Block(BlockKind.NOTE, f"（理解为：{resolved.question}）"))
-            if result.hits and not result.abstained:
-                top = result.hits[0].passage
-                self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
+            result = self._ask(resolved.question, k=MORE_K, qtype=qtype)
+            with self.lock:
+                asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
+                reply = cards.answer_card(result, asked.id)
+                if resolved.followup:
+                    reply.blocks.insert(0, Block(BlockKind.NOTE, f"（理解为：{resolved.question}）"))
+                if result.hits and not result.abstained:
+                    top = result.hits[0].passage
+                    self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
             return reply
 
     def _person_answered(self, previous: Asked | None) -> str | None:
         """The person the chat's last answer named, for 他/她 (the answer comes from the query cache)."""
         if previous is None or previous.qtype != QuestionType.PERSON.value:
             return None
-        return self.searcher.ask(previous.resolved, k=MORE_K, qtype=_qtype(previous.qtype)).answer
+        return self._ask(previous.resolved, k=MORE_K, qtype=_qtype(previous.qtype)).answer
 
     def _last_asked(self, question: str) -> str:
         """The previous question, or its last part when it asked two things (a follow-up continues from there)."""
@@ -121,8 +149,9 @@ class Engine:
             return self.about()
         if name == "ask":
             return self.handle_text(chat_id, args) if args.strip() else self.notice("empty")
-        with self.lock:
-            state = self.state.load(chat_id)
+        with self.chats.hold(chat_id):
+            with self.lock:
+                state = self.state.load(chat_id)
             if name == "more":
                 return self.more(chat_id, state.ask_id, state.page + 1, edit=False)
             if name == "article":
@@ -142,7 +171,7 @@ class Engine:
         if press is None:
             log.info("Button press with malformed data in chat %s", chat_id)
             return self.notice("stale")
-        with self.lock:
+        with self.chats.hold(chat_id):
             if press.kind == "m":
                 return self.more(chat_id, int(press.key), press.number, edit=True)
             if press.kind == "a":
@@ -158,8 +187,7 @@ class Engine:
         query = (query or "").strip()[: self.settings.max_question_chars]
         if not query:
             return []
-        with self.lock:
-            result = self.searcher.ask(query, k=limit)
+        result = self._ask(query, k=limit)
         if result.abstained:
             return []
         found: list[tuple[str, Reply]] = []
@@ -187,8 +215,7 @@ class Engine:
 
     def ask(self, question: str, k: int = 5) -> Result:
         """The same answer `newsqa ask` prints."""
-        with self.lock:
-            return self.searcher.ask(question, k=k)
+        return self._ask(question, k=k)
 
     def more(self, chat_id: int, ask_id: int | None, page: int, *, edit: bool) -> Reply:
         """更多结果: the next passages of a question this chat asked."""
@@ -196,30 +223,33 @@ class Engine:
         if asked is None or asked.chat_id != chat_id:
             return cards.text_card("还没有问题可以翻页：先提一个问题。")
         qtype = QuestionType(asked.qtype) if asked.qtype else None
-        result = self.searcher.ask(asked.resolved, k=MORE_K, qtype=qtype)
+        result = self._ask(asked.resolved, k=MORE_K, qtype=qtype)
         reply = cards.more_card(result, asked.id, page)
         reply.edit = edit
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, asked.id, page, state.article_uid, state.paragraph))
+        with self.lock:
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, asked.id, page, state.article_uid, state.paragraph))
         return reply
 
     def article(self, chat_id: int, uid: str, marked: int | None, page: int | None, *, edit: bool) -> Reply:
         """查看原文: one page of the whole article."""
-        found = self.store.article(uid)
-        if found is None:
-            return self.notice("stale")
-        info, passages = found
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, state.ask_id, state.page, info.uid, marked or 1))
+        with self.lock:
+            found = self.store.article(uid)
+            if found is None:
+                return self.notice("stale")
+            info, passages = found
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, state.ask_id, state.page, info.uid, marked or 1))
         return cards.article_card(info, passages, marked, page, edit=edit)
 
     def paragraph(self, chat_id: int, uid: str, ordinal: int, *, edit: bool) -> Reply:
         """One paragraph, with ‹ › to its neighbours."""
-        passage = self.store.passage_at(uid, ordinal)
-        if passage is None:
-            return cards.text_card("没有这一段了。", toast="没有这一段了")
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
+        with self.lock:
+            passage = self.store.passage_at(uid, ordinal)
+            if passage is None:
+                return cards.text_card("没有这一段了。", toast="没有这一段了")
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
         return cards.paragraph_card(passage, edit=edit)
 
     def feedback(
@@ -230,8 +260,9 @@ class Engine:
         asked = self.state.asked(ask_id)
         if asked is None or asked.chat_id != chat_id:
             return Reply([], toast="这个按钮不属于这个聊天的问题，没有记下")
-        passage = self.store.passages([passage_id]).get(passage_id)
-        answer = self.searcher.ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
+        with self.lock:
+            passage = self.store.passages([passage_id]).get(passage_id)
+        answer = self._ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
         self.state.add_feedback(
             chat_id,
             asked,
@@ -280,6 +311,7 @@ def _qtype(value: str | None) -> QuestionType | None:
     return QuestionType(value) if value else None
 
 
-def open_engine(settings: Settings) -> Engine:
-    """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine."""
-    return Engine(open_searcher(settings), settings)
+def open_engine(settings: Settings, pool: Answerer | None = None) -> Engine:
+    """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine;
+    ``pool`` answers in worker processes (``newsqa serve``)."""
+    return Engine(open_searcher(settings), settings, pool)
