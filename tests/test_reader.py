@@ -116,3 +116,18 @@ def test_the_bundled_model_matches_this_code() -> None:
     model = load()
     assert 0.0 < model.threshold < 1.0
     assert len(model.trees) > 10
+
+
+def test_the_packed_forest_scores_exactly_as_the_trees_one_by_one() -> None:
+    import numpy as np
+
+    from index.reader.features import NAMES
+    from index.reader.model import load
+
+    model = load()
+    x = np.random.default_rng(13).normal(size=(64, len(NAMES)))
+    x[::7, 0] = np.nan  # a missing value goes right, in both
+    one_by_one = np.full(len(x), model.base)
+    for tree in model.trees:
+        one_by_one += tree.predict(x)
+    assert np.array_equal(model.scores(x.tolist()), one_by_one)

@@ -13,7 +13,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from index.reader.features import NAMES
+from index.reader.forest import Forest
 
 __all__ = ["ANSWERABLE_FILE", "MODEL_FILE", "Linear", "Model", "ModelError", "load", "load_answerable"]
 
@@ -73,11 +74,12 @@ class Model:
         """The raw score (log-odds) of each candidate row."""
         if not rows:
             return np.empty(0)
-        x = np.asarray(rows, dtype=np.float64)
-        total = np.full(len(x), self.base)
-        for tree in self.trees:
-            total += tree.predict(x)
-        return total
+        return self.forest.total(np.asarray(rows, dtype=np.float64), self.base)
+
+    @cached_property
+    def forest(self) -> Forest:
+        """The trees packed to be walked together (:mod:`index.reader.forest`; the same scores)."""
+        return Forest.pack(self.trees)
 
     def confidence(self, top: float, runner_up: float | None) -> float:
         """The calibrated probability that the best candidate (score ``top``) is a right answer."""
