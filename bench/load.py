@@ -13,7 +13,8 @@ the store holds the bundled page and ``../shared/data/peoples-daily``), and the 
 burst, so every answer is computed. Printed, one JSON line per configuration (also appended to
 ``bench/out/load.jsonl``): ``qps`` (questions answered over the bursts' wall time, first message to last answer),
 ``p50_s`` / ``p99_s`` / ``max_s`` (time to answer: the question pushed to the answer's ``sendMessage`` reaching
-the fake), the load average before and after. The fake and this script run on the same cores as the bot.
+the fake), the CPU the bot's process and its answer workers used per question, the load average before and
+after. The fake and this script run on the same cores as the bot.
 """
 
 from __future__ import annotations
@@ -94,6 +95,26 @@ async def burst(fake: FakeBotAPI, chats: list[int], asked: list[str]) -> tuple[l
     return answers, max(fake.messages(c)[0].at for c in chats) - started
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by process ``pid`` and by its live child processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(p: str) -> list[str] | None:
+        try:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    own = stat(str(pid))
+    mine = (int(own[11]) + int(own[12])) / tick if own else 0.0
+    children = 0.0
+    for entry in os.listdir("/proc"):
+        fields = stat(entry) if entry.isdigit() else None
+        if fields and int(fields[1]) == pid:  # field 4, the parent's pid
+            children += (int(fields[11]) + int(fields[12])) / tick
+    return mine, children
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -124,6 +145,7 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
                 load_before = os.getloadavg()[0]
                 times: list[float] = []
                 wall = 0.0
+                bot_before, workers_before = cpu_seconds(proc.pid)
                 for _ in range(args.rounds):
                     empty_cache(db)
                     chats = list(range(next_chat, next_chat + n))
@@ -132,6 +154,7 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
                     answers, seconds = await burst(fake, chats, asked)
                     times += answers
                     wall += seconds
+                bot_after, workers_after = cpu_seconds(proc.pid)
                 row: dict[str, object] = {
                     "latency_ms": latency_ms,
                     "chats": n,
@@ -144,6 +167,8 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
                     "p50_s": round(statistics.median(times), 3),
                     "p99_s": round(_quantile(times, 0.99), 3),
                     "max_s": round(max(times), 3),
+                    "bot_cpu_ms_per_q": round((bot_after - bot_before) * 1000 / len(times), 1),
+                    "workers_cpu_ms_per_q": round((workers_after - workers_before) * 1000 / len(times), 1),
                     "loadavg_before": round(load_before, 2),
                     "loadavg_after": round(os.getloadavg()[0], 2),
                     "errors": len(fake.errors),
