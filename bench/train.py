@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python -m bench.train [--folds 5] [--precision 0.9] [--out index/data/reader_model.json]
-                                    [--workdir bench/out/train] [--rows bench/out/train/rows.json]
+                                    [--workdir bench/out/train] [--rows bench/out/train/rows.pickle]
 
 1. Collects labelled candidate rows for every question of the sets present (:mod:`bench.reader_data`: CMRC dev,
    DRCD dev, the seed page's dev and held-out questions, the real 人民日报 questions).
@@ -24,9 +24,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import pickle
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-negatives", type=float, default=0.3, help="share of wrong candidates trained on"
     )
+    parser.add_argument("--recollect", nargs="*", help="with --rows: collect these sets' rows again")
     parser.add_argument("--sets", nargs="*", help="train on these sets only (cmrc drcd seed holdout pages)")
     parser.add_argument("--ablate", action="append", help="zero features with this prefix (report only)")
     args = parser.parse_args(argv)
@@ -317,10 +318,19 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     chosen = [s for s in sets() if not args.sets or s.name in args.sets]
     if args.rows and args.rows.exists():
-        items = [Question(**d) for d in json.loads(args.rows.read_text(encoding="utf-8"))]
+        items = pickle.loads(args.rows.read_bytes())
+        again = [s for s in chosen if s.name in (args.recollect or [])]
+        for qset in again:  # e.g. after a parser change: that set's rows anew, the others as saved
+            for suffix in (".db", ".db-wal", ".db-shm"):
+                (args.workdir / f"{qset.name}{suffix}").unlink(missing_ok=True)
+            items = [q for q in items if q.dataset != qset.name] + questions(
+                qset, args.workdir, workers=args.workers
+            )
+        if again:
+            (args.workdir / "rows.pickle").write_bytes(pickle.dumps(items, protocol=5))
     else:
         items = [q for qset in chosen for q in questions(qset, args.workdir, workers=args.workers)]
-        (args.workdir / "rows.json").write_text(json.dumps([asdict(q) for q in items]), encoding="utf-8")
+        (args.workdir / "rows.pickle").write_bytes(pickle.dumps(items, protocol=5))
     if args.ablate:  # zero the named features everywhere: what they bring, measured out of fold
         cols = [i for i, n in enumerate(NAMES) if n.startswith(tuple(args.ablate))]
         for q in items:
@@ -335,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "out_of_fold": figures(items, shown, threshold),
         "best_candidate_always_shown": figures(items, shown, 0.0),
+        "curve": {f"{t:.2f}": figures(items, shown, t)["all"] for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)},
         "reliability": reliability(shown),
     }
     final = _fit(

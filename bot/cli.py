@@ -8,6 +8,7 @@ Usage:
     newsqa eval FILE [--json]           score a question file (JSONL) or a squad-style JSON file
     newsqa articles                     list the stored articles
     newsqa show ID                      print one cleaned article
+    newsqa show --debris [ID]           text of the source file(s) read into no field
     newsqa stats                        store, index and cache figures
 
 Heavy modules are imported inside the subcommand that needs them, so ``newsqa --help`` is instant.
@@ -197,10 +198,22 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    """Print one cleaned article."""
-    from bot.show import format_article
+    """Print one cleaned article, or (``--debris``) what its source file's reading left out."""
+    from bot.show import format_article, format_debris
 
     searcher = _searcher(settings)
+    if args.debris:
+        if args.id is None:
+            paths = [s.path for s in searcher.store.sources()]
+        else:
+            info = searcher.store.article_info(args.id)
+            if info is None:
+                raise CommandError(f"No article with id {args.id!r}. List the ids with: newsqa articles")
+            paths = [info.source_path]
+        print(format_debris(paths))
+        return 0
+    if args.id is None:
+        raise CommandError("Give an article id (list them with: newsqa articles), or --debris")
     found = searcher.store.article(args.id)
     if found is None:
         raise CommandError(f"No article with id {args.id!r}. List the ids with: newsqa articles")
@@ -255,7 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("articles", help="list the stored articles")
     p.set_defaults(func=cmd_articles)
     p = sub.add_parser("show", help="print one cleaned article")
-    p.add_argument("id", help="article id (from newsqa articles)")
+    p.add_argument("id", nargs="?", help="article id (from newsqa articles)")
+    p.add_argument(
+        "--debris",
+        action="store_true",
+        help="report the Chinese text of the article's source file (of every source, without ID) "
+        "that was read into no field, and any stored text not in the file",
+    )
     p.set_defaults(func=cmd_show)
     p = sub.add_parser("stats", help="store, index and query-cache figures")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")

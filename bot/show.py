@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from corpus.store import ArticleInfo, Passage
 
@@ -18,7 +19,7 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
     lines.append(f"# {title}")
     if info.subtitle:
         lines.append(info.subtitle)
-    meta = [x for x in (info.byline, info.date, info.source, info.url) if x]
+    meta = [x for x in (info.byline, info.date, info.page, info.place, info.source, info.url) if x]
     if meta:
         lines.append(" · ".join(meta))
     lines.append(f"id {info.uid} · {info.source_path}")
@@ -33,6 +34,33 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
         lines.append(f"\n{p.ordinal}. {p.text}{flags}")
     captions = [p for p in passages if p.kind != "body"]
     if captions:
-        lines.append("\n图片说明：")
+        lines.append("\n图片说明与附注：")
         lines.extend(f"  - ({p.kind}) {p.text}" for p in captions)
+    return "\n".join(lines)
+
+
+def format_debris(paths: Sequence[str]) -> str:
+    """Per source file: the stretches of Chinese text read into no field (debris) and stored text that is not
+    in the file (invented, should never happen). The files are read again with the same readers as ingest."""
+    from corpus.debris import article_text, debris, invented
+    from corpus.encoding import decode
+    from corpus.readers import BadSource, read_source
+
+    lines: list[str] = []
+    total = 0
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+            fmt, articles = read_source(Path(path), data)
+        except (OSError, BadSource) as exc:
+            lines.append(f"{path}: cannot read it again ({exc})")
+            continue
+        text = article_text(decode(data)[0], fmt)
+        lost = debris(text, articles, per_line=fmt == "dump")
+        made = invented(text, articles)
+        total += sum(len(x) for x in lost)
+        if lost or made:
+            lines.append(f"{path} ({fmt}): debris {len(lost)}, invented {len(made)}")
+            lines += [f"  debris: {x}" for x in lost] + [f"  invented: {x}" for x in made]
+    lines.append(f"{len(paths)} source(s), {total} character(s) of debris")
     return "\n".join(lines)

@@ -3,7 +3,9 @@
 Navigation, header, footer, aside, script, style, noscript and forms are dropped (a ``<header>``
 inside ``<article>`` is kept for its title and byline only). Body paragraphs come from ``<p>`` (and
 ``<br>``-separated lines inside one), ``<h2>``-``<h4>`` become the heading of the paragraphs below them,
-``<figcaption>`` gives captions. When the page has an ``<article>`` (or ``<main>``) holding paragraphs, only
+``<figcaption>`` and caption classes (``pic-info``, ``img-desc``…) give captions; an info line
+``来源：… 作者：… 时间：…`` fills source, byline and date and, like the editor line ``（责任编辑：…）``, is kept as a
+note; the headline printed again in the body is left out; ``<meta name="source">`` names the source. When the page has an ``<article>`` (or ``<main>``) holding paragraphs, only
 those count. A page with no ``<p>`` at all falls back to its other text blocks.
 """
 
@@ -26,6 +28,11 @@ _NOISE_CLASS = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|share|comments?|related|advert|ads?)($|[\s_-])"
 )
 _BYLINE_CLASS = re.compile(r"author|byline")
+_CAPTION_CLASS = re.compile(r"caption|pic-?info|img-?(?:desc|text|title)|photo-?desc|pictext")
+_INFO_LINE = re.compile(
+    r"^(?:(?:来源|稿源)\s*[:：]\s*(?P<source>\S+?)\s*)?(?:(?:作者|记者)\s*[:：]\s*(?P<author>\S.*?)\s*)?"
+    r"(?:(?:时间|发布时间|日期)\s*[:：]\s*(?P<date>\d{4}\S*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?))\s*$"
+)
 _NAME = r"[\u4e00-\u9fff·]{2,5}"
 _BYLINE_TEXT = re.compile(
     rf"^(?:(?:本报|新华社|中新社)?(?:特约)?(?:记者|通讯员)[\s:：]*{_NAME}(?:[\s、]+{_NAME})*\s*)+$"
@@ -49,6 +56,7 @@ class HtmlDoc:
     subtitle: str | None = None
     blocks: list[tuple[str | None, str]] = field(default_factory=list)  # (heading, paragraph text)
     captions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # info line, editor line: printed, not body text
 
 
 def squash(text: str) -> str:
@@ -63,6 +71,7 @@ class _Block:
     in_article: bool = False
     in_header: bool = False
     byline_hint: bool = False
+    caption_hint: bool = False
 
 
 class _PageParser(HTMLParser):
@@ -126,6 +135,8 @@ class _PageParser(HTMLParser):
         )
         if tag in BLOCK_TAGS and not self._skipping() and not skipped:
             self._open_block(tag, byline_hint)
+            if self.block is not None and _CAPTION_CLASS.search(classes):
+                self.block.caption_hint = True
         elif tag in BLOCK_TAGS or skipped:
             self._flush()
         self.stack.append((tag, skipped, byline_hint))
@@ -165,7 +176,7 @@ def parse_html(text: str) -> HtmlDoc:
         date=meta.get("article:published_time")
         or parser.time_datetime
         or _first(meta, "date", "pubdate", "publishdate", "datepublished"),
-        source=squash(meta.get("og:site_name", "")) or None,
+        source=squash(meta.get("source", "") or meta.get("og:site_name", "")) or None,
         url=meta.get("og:url") or parser.canonical,
     )
     blocks = parser.done
@@ -191,14 +202,22 @@ def _collect_body(doc: HtmlDoc, blocks: list[_Block]) -> None:
     scoped = any(b.in_article and b.tag == "p" for b in blocks)
     has_p = any(b.tag == "p" for b in blocks)
     heading: str | None = None
+    info_author: str | None = None  # an info line's author, used when no byline line is printed
     for b in blocks:
         if scoped and not b.in_article:
             continue
         text = squash("".join(b.parts).replace("\n", " "))
-        if b.tag == "figcaption":
+        if b.tag == "figcaption" or b.caption_hint:
             doc.captions.append(text)
             continue
-        if b.tag == "h1":
+        if b.tag == "h1" or (doc.title and _SPACE.sub("", text) == _SPACE.sub("", doc.title)):
+            continue  # the headline (printed again in the body)
+        info = _INFO_LINE.match(text)
+        if info and len(text) <= 120:
+            doc.notes.append(text)
+            doc.source = info["source"] or doc.source
+            info_author = info_author or info["author"]
+            doc.date = doc.date or info["date"]
             continue
         if b.tag in HEADING_TAGS:
             heading = text
@@ -207,6 +226,7 @@ def _collect_body(doc: HtmlDoc, blocks: list[_Block]) -> None:
             doc.byline = doc.byline or text
             continue
         if _EDITOR_TEXT.match(text):
+            doc.notes.append(text)
             continue
         if b.in_header:
             doc.subtitle = doc.subtitle or text
@@ -215,3 +235,4 @@ def _collect_body(doc: HtmlDoc, blocks: list[_Block]) -> None:
             for line in "".join(b.parts).split("\n"):
                 if squash(line):
                     doc.blocks.append((heading, squash(line)))
+    doc.byline = doc.byline or info_author

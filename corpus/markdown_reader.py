@@ -1,7 +1,9 @@
 """Read a Markdown article: title, front matter or ``作者:``/``日期:`` lines, headings, paragraphs, images.
 
 The title is the first level-1 heading (``# 标题`` or a ``===`` underline) unless the front matter names one;
-lower headings become the heading of the paragraphs below them. Paragraphs are blocks between blank lines
+lower headings become the heading of the paragraphs below them — except a heading above the title (the
+kicker, ``### 引题``) and one right under it before any paragraph (the subtitle, ``## 副题``). A line that is
+all bold (``**数据赋能，供需双方精准对接**``) is a subheading. Paragraphs are blocks between blank lines
 (each list item its own paragraph), with links, emphasis, block-quote and list markers removed; an image's
 alt text is a caption. ``作者:``-style lines count as fields only before the first paragraph.
 """
@@ -23,6 +25,7 @@ _LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
 _SETEXT = re.compile(r"\s*(=+|-+)\s*")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]+)\1\s*$")
 
 
 @dataclass
@@ -35,6 +38,8 @@ class MarkdownDoc:
         default_factory=list
     )  # (heading, text lines, raw lines)
     captions: list[str] = field(default_factory=list)
+    kicker: str | None = None  # a heading above the title (### 引题)
+    subtitle: str | None = None  # a heading right under the title, before any paragraph (## 副题)
 
 
 def strip_inline(text: str) -> str:
@@ -67,7 +72,7 @@ def parse_markdown(text: str) -> MarkdownDoc:
             doc.blocks.append((heading, "\n".join(t for t, _ in current), "\n".join(r for _, r in current)))
             current.clear()
 
-    underline = False
+    underline = h1_seen = False
     for i, line in enumerate(lines):
         if underline:  # the === or --- under a setext heading
             underline = False
@@ -79,10 +84,20 @@ def parse_markdown(text: str) -> MarkdownDoc:
             flush()
             level = len(atx.group(1)) if atx else (1 if nxt.strip()[0] == "=" else 2)
             words = strip_inline(atx.group(2) if atx else line.strip())
-            if level == 1 and doc.title is None:
-                doc.title = words
+            if level == 1 and not h1_seen:
+                h1_seen = True
+                doc.title = doc.title or words
+                if heading is not None and not doc.blocks:
+                    doc.kicker, heading = heading, None
+            elif h1_seen and not doc.blocks and doc.subtitle is None and heading is None:
+                doc.subtitle = words or None
             else:
                 heading = words or None
+            continue
+        bold = _BOLD_LINE.match(line)
+        if bold and not current:
+            flush()
+            heading = bold.group(2).strip() or None
             continue
         if not line.strip() or _RULE.match(line) or line.lstrip().startswith("```"):
             flush()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 #: Paragraph flags (stored as a comma-separated string).
 TRUNCATED = "truncated"  # the page lost the continuation: the paragraph ends mid-sentence
 JOINED = "joined"  # put together from pieces the page split (column break, caption in between, stray lines)
+#: Caption kinds: photo caption, photo/chart credit, printed note (byline line, trailer, signature).
+CAPTION, CREDIT, NOTE = "caption", "credit", "note"
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Caption:
     """A photo caption or a photo credit: searchable, never body text."""
 
     text: str
-    kind: str = "caption"  # "caption" or "credit"
+    kind: str = "caption"  # "caption", "credit" or "note" (byline line, filing/reprint trailer, signature)
     raw: str = ""
 
 
@@ -46,6 +48,10 @@ class Article:
     date: str | None = None  # ISO date when known
     source: str | None = None  # newspaper or site name
     url: str | None = None
+    page: str | None = (
+        None  # the printed page, e.g. 第07版 (from a 《人民日报》（…第 07 版） trailer or a record)
+    )
+    place: str | None = None  # where it was filed, from the dateline (本报北京7月11日电 → 北京)
     captions: list[Caption] = field(default_factory=list)
     title_derived: bool = False  # True when the source gave no title and one was chosen (see README)
 

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.clean import clean_text, is_cjk
+from corpus.furniture import is_credit
 from corpus.models import JOINED, TRUNCATED, Article, Caption, Paragraph
 from corpus.repair import (
     Block,
@@ -79,7 +80,7 @@ def _classify(raw: str) -> str:
         return "empty"
     if _CAPTION.match(compact):
         return "caption"
-    if _CREDIT.match(compact):
+    if _CREDIT.match(compact) or is_credit(text):  # also 胡 超摄: a wrap space inside a two-character name
         return "credit"
     if _BYLINE.match(compact):
         return "byline"

@@ -4,7 +4,7 @@
 (a ``.txt`` holding HTML or JSON, a ``.json`` holding JSON lines). Every failure is a :class:`BadSource` whose
 message says what is wrong and how to fix it.
 
-Format names (stored with the source): ``page``, ``markdown``, ``html``, ``json``, ``jsonl``, ``squad``.
+Format names (stored with the source): ``page``, ``dump`` (a ``.txt`` of many articles, :mod:`corpus.dump`), ``markdown``, ``html``, ``json``, ``jsonl``, ``squad``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from corpus.clean import clean_text
+from corpus.dump import is_dump, parse_dump
 from corpus.encoding import BadSource, decode
+from corpus.furniture import is_credit, split_caption_credit
 from corpus.html_reader import parse_html, squash
 from corpus.markdown_reader import parse_markdown
-from corpus.models import Article, Caption, Paragraph
+from corpus.models import CAPTION, CREDIT, NOTE, Article, Caption, Paragraph
 from corpus.page import parse_page
+from corpus.records import derive_title, markdown_article, normalize_date, record_article
+from corpus.titles import clean_title
 
 __all__ = ["EXTENSIONS", "BadSource", "normalize_date", "read_source", "read_text"]
 
@@ -29,12 +33,8 @@ EXTENSIONS = frozenset((".txt", ".md", ".markdown", ".html", ".htm", ".json", ".
 _FORMAT_BY_EXT = {".txt": "page", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                   ".json": "json", ".jsonl": "jsonl"}  # fmt: skip
 _HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_SENTENCE_END = re.compile(r"[。！？!?；;]")
 _LATIN_END = re.compile(r"[A-Za-z0-9,.;:!?)]$")
 _LATIN_START = re.compile(r"^[A-Za-z0-9(]")
-TEXT_KEYS = ("text", "content", "body")
-DERIVED_TITLE_CHARS = 30
 
 
 def read_source(path: Path, data: bytes | None = None) -> tuple[str, list[Article]]:
@@ -59,6 +59,8 @@ def read_text(text: str, ext: str, *, name: str = "") -> tuple[str, list[Article
     if fmt is None:
         known = " ".join(sorted(EXTENSIONS))
         raise BadSource(f"unknown file type {ext or '(no extension)'}: newsqa reads {known}; rename the file")
+    if fmt == "page" and is_dump(text):
+        return "dump", parse_dump(text)
     if fmt == "page":
         return fmt, parse_page(text, source=None)
     if fmt == "markdown":
@@ -90,19 +92,6 @@ def clean(raw: str) -> str:
     return clean_text(raw).strip()
 
 
-def normalize_date(value: object) -> str | None:
-    """An ISO date from ``2023年4月11日``, ``2023/4/11``, ``2023-04-11T08:00+08:00``…; else the text."""
-    if value is None:
-        return None
-    text = squash(str(value))
-    found = _DATE.search(text)
-    if found:
-        year, month, day = (int(g) for g in found.groups())
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{year:04d}-{month:02d}-{day:02d}"
-    return text or None
-
-
 def join_lines(lines: Iterable[str]) -> str:
     """Join soft-wrapped lines: a space between Latin words or numbers, nothing between Chinese."""
     out = ""
@@ -112,15 +101,6 @@ def join_lines(lines: Iterable[str]) -> str:
         sep = " " if out and _LATIN_END.search(out) and _LATIN_START.match(line) else ""
         out += sep + line
     return out
-
-
-def derive_title(paragraphs: list[Paragraph], name: str) -> str:
-    """A title for an article the source gave none: its first sentence (shortened), else ``name``."""
-    for p in paragraphs:
-        first = _SENTENCE_END.split(p.text, maxsplit=1)[0].strip()
-        if first:
-            return first if len(first) <= DERIVED_TITLE_CHARS else first[:DERIVED_TITLE_CHARS] + "…"
-    return name or "（无题）"
 
 
 def make_paragraphs(items: Iterable[tuple[str | None, str, str]]) -> list[Paragraph]:
@@ -133,13 +113,6 @@ def make_paragraphs(items: Iterable[tuple[str | None, str, str]]) -> list[Paragr
     return out
 
 
-def split_text(text: str) -> list[str]:
-    """Raw paragraphs of a record's text: blank-line separated blocks if it has any, else one per line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
-    return [part.strip() for part in parts if part.strip()]
-
-
 # -- HTML ---------------------------------------------------------------------------------------------------
 
 
@@ -147,39 +120,41 @@ def read_html(text: str, *, name: str = "") -> Article:
     """One article from an HTML page."""
     doc = parse_html(text)
     paragraphs = make_paragraphs((h, t, t) for h, t in doc.blocks)
-    title = clean(doc.title) if doc.title else ""
-    return Article(
-        title=title or derive_title(paragraphs, name),
+    title = clean_title(doc.title) if doc.title else ""
+    article = Article(
+        title=title,
         title_derived=not title,
         paragraphs=paragraphs,
-        subtitle=clean(doc.subtitle) if doc.subtitle else None,
+        subtitle=clean_title(doc.subtitle) if doc.subtitle else None,
         byline=doc.byline,
         date=normalize_date(doc.date),
         source=doc.source,
         url=doc.url,
-        captions=[Caption(clean(c), raw=c) for c in doc.captions if clean(c)],
+        captions=_captions(doc.captions) + [Caption(clean(n), kind=NOTE, raw=n) for n in doc.notes],
     )
+    article.title = title or derive_title(article, name)
+    return article
+
+
+def _captions(texts: list[str]) -> list[Caption]:
+    """Captions, a credit glued to its caption (``新添的CT设备。王五摄``) split off as a credit."""
+    out: list[Caption] = []
+    for raw in texts:
+        text = clean(raw)
+        glued = split_caption_credit(text)
+        if glued:
+            out += [Caption(glued[0], raw=raw), Caption(glued[1], kind=CREDIT, raw=raw)]
+        elif text:
+            out.append(Caption(text, kind=CREDIT if is_credit(text) else CAPTION, raw=raw))
+    return out
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------
 
 
 def read_markdown(text: str, *, name: str = "") -> Article:
-    """One article from a Markdown file (see :mod:`corpus.markdown_reader`)."""
-    doc = parse_markdown(text)
-    paragraphs = make_paragraphs(doc.blocks)
-    title = clean(doc.title) if doc.title else ""
-    author = doc.fields.get("author")
-    return Article(
-        title=title or derive_title(paragraphs, name),
-        title_derived=not title,
-        paragraphs=paragraphs,
-        byline=squash(author) or None if author else None,
-        date=normalize_date(doc.fields.get("date")),
-        source=doc.fields.get("source"),
-        url=doc.fields.get("url"),
-        captions=[Caption(clean(c), raw=c) for c in doc.captions],
-    )
+    """One article from a Markdown file (see :mod:`corpus.markdown_reader` and :mod:`corpus.records`)."""
+    return markdown_article(parse_markdown(text), name=name)
 
 
 # -- JSON ---------------------------------------------------------------------------------------------------
@@ -223,29 +198,7 @@ def _syntax_error(exc: json.JSONDecodeError, line_offset: int = 0) -> BadSource:
 
 
 def _record(value: Any, where: str) -> Article:
-    if not isinstance(value, dict):
-        raise BadSource(f"{where} is not a JSON object: give each record {{title, date, author, text}}")
-    body = next((value[k] for k in TEXT_KEYS if value.get(k)), None)
-    if isinstance(body, list):
-        raws = [str(x).strip() for x in body if str(x).strip()]
-    elif isinstance(body, str):
-        raws = split_text(body)
-    else:
-        raws = []
-    paragraphs = make_paragraphs((None, r, r) for r in raws)
-    if not paragraphs:
-        raise BadSource(f'{where} has no text: give it a non-empty "text" (or "content"/"body") field')
-    title = clean(str(value["title"])) if value.get("title") else ""
-    author = value.get("author") or value.get("byline")
-    return Article(
-        title=title or derive_title(paragraphs, ""),
-        title_derived=not title,
-        paragraphs=paragraphs,
-        byline=squash(str(author)) or None if author else None,
-        date=normalize_date(value.get("date")),
-        source=str(value["source"]) if value.get("source") else None,
-        url=str(value["url"]) if value.get("url") else None,
-    )
+    return record_article(value, where)
 
 
 def _is_squad(data: list[Any]) -> bool:

@@ -107,9 +107,8 @@ class Store(StoreReader):
         if identity is not Identity.OURS:  # first, so a process opening it meanwhile knows it is ours
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         upgrade = found is not None and int(found) < SCHEMA_VERSION
-        if upgrade:
-            with self.transaction():
-                add_text_hash_column(self.conn)
+        if found is not None and upgrade:
+            self._upgrade(int(found))
         self.conn.executescript(SCHEMA)  # idempotent: every statement is IF NOT EXISTS
         if found is None or upgrade:
             with self.transaction():
@@ -123,6 +122,22 @@ class Store(StoreReader):
             f"The store at {self.path} is damaged: its meta value {key} is {value[:40]!r}, not a number. "
             f"Move the file aside and rebuild it with: mv {self.path} {self.path}.bad && newsqa ingest"
         )
+
+    def _upgrade(self, found: int) -> None:
+        """Bring an older store up to :data:`SCHEMA_VERSION` (before the schema script runs).
+
+        → 2: ``articles.text_hash`` (content identity). → 3: articles gain ``page`` and ``place``; the
+        ``captions`` view also holds ``note`` rows (bylines, trailers, signatures); every source's hash is cleared
+        so the next ingest reads each file again with the new parser (the old rows stay until then)."""
+        with self.transaction() as conn:
+            add_text_hash_column(conn)
+            if found < 3:
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+                for name in ("page", "place"):
+                    if name not in columns:
+                        conn.execute(f"ALTER TABLE articles ADD COLUMN {name} TEXT")
+                conn.execute("DROP VIEW IF EXISTS captions")
+                conn.execute("UPDATE sources SET content_hash = ''")
 
     def close(self) -> None:
         """Close the connection."""
@@ -238,7 +253,8 @@ class Store(StoreReader):
             uid = article_uid(f"{path}\0{salt}", ordinal, article.title)
         cur = conn.execute(
             """INSERT INTO articles(uid, source_id, ordinal, title, title_derived, kicker, subtitle, byline,
-               column_name, date, source_name, url, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               column_name, date, source_name, url, page, place, text_hash)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 uid,
                 source_id,
@@ -252,6 +268,8 @@ class Store(StoreReader):
                 article.date,
                 article.source,
                 article.url,
+                article.page,
+                article.place,
                 text_hash(article),
             ),
         )

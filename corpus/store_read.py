@@ -46,6 +46,8 @@ class ArticleInfo:
     url: str | None
     source_path: str
     paragraph_count: int
+    page: str | None = None  # the printed page (第07版)
+    place: str | None = None  # where it was filed (from the dateline)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Passage:
 
     id: int
     article: ArticleInfo
-    kind: str  # body, caption or credit
+    kind: str  # body, caption, credit or note
     ordinal: int  # 1-based within its kind in the article
     heading: str | None
     text: str
@@ -64,7 +66,7 @@ class Passage:
 _SOURCE_QUERY = "SELECT id, path, content_hash, size, format, ingested_at FROM sources"
 _ARTICLE_QUERY = """SELECT a.id, a.uid, a.title, a.title_derived, a.kicker, a.subtitle, a.byline, a.column_name,
     a.date, a.source_name, a.url, s.path,
-    (SELECT COUNT(*) FROM paragraphs p WHERE p.article_id = a.id AND p.kind = 'body')
+    (SELECT COUNT(*) FROM paragraphs p WHERE p.article_id = a.id AND p.kind = 'body'), a.page, a.place
     FROM articles a JOIN sources s ON s.id = a.source_id"""
 _PASSAGE_QUERY = "SELECT id, kind, ordinal, heading, text, flags, article_id FROM paragraphs"
 
@@ -84,6 +86,8 @@ def _article_info(row: Sequence) -> ArticleInfo:
         url=row[10],
         source_path=row[11],
         paragraph_count=row[12],
+        page=row[13],
+        place=row[14],
     )
 
 

@@ -1,7 +1,8 @@
 """The store's tables, in one script of ``CREATE … IF NOT EXISTS`` statements, and its version.
 
 Version history: 1 — sources, articles, paragraphs, captions view, deleted_paragraphs; 2 — ``articles.text_hash``,
-``duplicate_articles`` and ``sources_hash`` (content identity, :mod:`corpus.store_identity`). The file is marked
+``duplicate_articles`` and ``sources_hash`` (content identity, :mod:`corpus.store_identity`); 3 — ``articles.page``
+and ``articles.place``, ``note`` rows (bylines, trailers, signatures) in the captions view. The file is marked
 with ``PRAGMA application_id`` (:data:`corpus.store_guard.APPLICATION_ID`).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2  # 2: articles.text_hash, duplicate_articles, sources_hash (corpus/store_identity.py)
+SCHEMA_VERSION = 3  # 2: text_hash, duplicate_articles, sources_hash; 3: page, place, notes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT NOT NULL,
     title_derived INTEGER NOT NULL DEFAULT 0,
     kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
-    date TEXT, source_name TEXT, url TEXT,
+    date TEXT, source_name TEXT, url TEXT, page TEXT, place TEXT,
     text_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source_id);
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 );
 CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, kind, ordinal);
 CREATE VIEW IF NOT EXISTS captions AS
-    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit');
+    SELECT id, article_id, ordinal, kind, text, raw FROM paragraphs WHERE kind IN ('caption', 'credit', 'note');
 CREATE TABLE IF NOT EXISTS deleted_paragraphs (id INTEGER PRIMARY KEY);
 CREATE TRIGGER IF NOT EXISTS paragraphs_deleted AFTER DELETE ON paragraphs
 BEGIN INSERT OR IGNORE INTO deleted_paragraphs(id) VALUES (old.id); END;

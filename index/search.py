@@ -41,7 +41,12 @@ MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
-AUTHOR_QUESTION = re.compile(r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是)")
+AUTHOR_QUESTION = re.compile(
+    r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)"
+)
+TITLE_QUESTION = re.compile(
+    r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)"
+)
 PUBLISHED_QUESTION = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
     r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
@@ -307,12 +312,16 @@ class Searcher:
         elif subject and len(subject) >= 2 and subject in fold(byline).replace(" ", ""):
             role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
             span = (role.start(), role.end()) if role else None
+        kind = "byline"
+        if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
+            byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
+            span = (0, len(byline))
         if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            line = Passage(-top.passage.article.id, top.passage.article, "byline", 0, None, byline, ())
+            line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
             result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), "byline"
+            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), kind
             return True
         if PHOTO_QUESTION.search(asked) and self._answer_from_credit(result):
             return True

@@ -9,6 +9,7 @@ import pytest
 
 from bench.archive import KEYS, percentile, rank_sample_size, run_size, sample_questions
 from bench.corpus_gen import Source, generate, load_sources, originals_for, split_sentences
+from corpus.readers import read_text
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CMRC = SHARED / "data" / "cmrc2018" / "squad-style-data_cmrc2018_dev.json"
@@ -72,7 +73,10 @@ def test_tiny_bench_row_has_every_key(source: Source, tmp_path: Path) -> None:
     row = run_size(300, out=tmp_path, queries=6, source=source, speedup=False)
     missing = [k for k in KEYS if row.get(k) is None]
     assert missing == [], f"no value for {missing}: {row.get('rank_bm25_note')}"
-    assert row["paragraphs"] == 300
+    # 240 synthetic paragraphs and 60 CMRC contexts, each a record that the reader cuts into passages of a
+    # readable size when it is long (corpus/passages.py)
+    contexts = [json.dumps({"title": t, "text": c}, ensure_ascii=False) for _, t, c in source.contexts[:60]]
+    assert row["paragraphs"] == 240 + sum(len(read_text(c, ".json")[1][0].paragraphs) for c in contexts)
     assert row["queries"] == 6
     assert row["rank_queries"] == 6
     assert 0 < row["query_p50_ms"] <= row["query_p99_ms"]

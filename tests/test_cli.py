@@ -138,6 +138,17 @@ def test_show_unknown_article(env_db: Path, capsys: pytest.CaptureFixture[str]) 
     assert "List the ids with: newsqa articles" in capsys.readouterr().err
 
 
+def test_show_debris_reports_the_page_debris_of_the_bundled_page(
+    env_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["show", "--debris"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("peoples-daily-page-guizhou-zutuanshi.txt (page): debris 1, invented 0")
+    assert out[1:] == ["  debris: 有更", "1 source(s), 2 character(s) of debris"]
+    assert main(["show"]) == 1
+    assert "or --debris" in capsys.readouterr().err
+
+
 def test_articles_lists_the_four_articles(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["articles"]) == 0
     out = capsys.readouterr().out.splitlines()

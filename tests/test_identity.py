@@ -132,7 +132,7 @@ def test_a_version_1_store_is_upgraded_and_deduplicates_against_old_articles(tmp
     conn.close()
     shutil.copy(tmp_path / "a.jsonl", tmp_path / "b.jsonl")
     with Store.open(db) as store:
-        assert store.get_meta("schema_version") == "2"
+        assert store.get_meta("schema_version") == "3"
         row = store.conn.execute("SELECT text_hash FROM articles").fetchone()
         assert row[0] == text_hash_of("山区公路通车", ["公路通车了。村民出行方便了。"])
         report = ingest(store, [tmp_path / "b.jsonl"])

@@ -330,3 +330,10 @@ def test_plain_text_without_title_gets_a_derived_one() -> None:
 
 def test_empty_page_gives_no_articles() -> None:
     assert parse_page("\n\n  \n") == []
+
+
+def test_a_credit_with_a_wrap_space_inside_a_two_character_name_is_kept_as_a_credit() -> None:
+    page = "茶园新貌\n\n本报记者 马跃峰\n\n剑河县茶园面积达到3.6万亩,今年春茶产量创新高。\n\n胡 超摄\n"
+    [article] = parse_page(page)
+    assert [(c.kind, c.text) for c in article.captions] == [("credit", "胡 超摄")]
+    assert [p.text for p in article.paragraphs] == ["剑河县茶园面积达到3.6万亩，今年春茶产量创新高。"]

@@ -115,19 +115,24 @@ def test_the_bundled_model_matches_this_code() -> None:
 
     model = load()
     assert 0.0 < model.threshold < 1.0
-    assert len(model.trees) > 10
+    assert len(model.forest.feature) > 10
 
 
-def test_the_packed_forest_scores_exactly_as_the_trees_one_by_one() -> None:
+def test_exported_trees_score_as_lightgbm_does() -> None:
+    """Oracle: the numpy forest gives LightGBM's own raw scores for the trees ``bench.train`` exports."""
+    lightgbm = pytest.importorskip(
+        "lightgbm", reason="the train extra is not installed: pip install -e '.[train]'"
+    )
     import numpy as np
 
-    from index.reader.features import NAMES
-    from index.reader.model import load
+    from bench.train import _export
 
-    model = load()
-    x = np.random.default_rng(13).normal(size=(64, len(NAMES)))
-    x[::7, 0] = np.nan  # a missing value goes right, in both
-    one_by_one = np.full(len(x), model.base)
-    for tree in model.trees:
-        one_by_one += tree.predict(x)
-    assert np.array_equal(model.scores(x.tolist()), one_by_one)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, len(NAMES)))
+    y = (x[:, 3] + 0.5 * x[:, 10] * x[:, 20] > 0.2).astype(int)
+    booster = lightgbm.LGBMClassifier(n_estimators=40, num_leaves=15, verbose=-1, random_state=1).fit(x, y)
+    model = Model.from_json(
+        {"features": list(NAMES), "trees": _export(booster), "calibration": [1, 0, 0], "threshold": 0.5}
+    )
+    expected = booster.predict(x[:50], raw_score=True)
+    assert np.allclose(model.scores(x[:50].tolist()), expected, atol=1e-9)

@@ -70,7 +70,35 @@ def test_html_page_without_navigation_scripts_and_footer() -> None:
         (None, "医院还开通了远程会诊。"),
         ("帮扶团队", "来自珠海市人民医院的专家每月坐诊两次。"),
     ]
-    assert [c.text for c in article.captions] == ["新添的CT设备。王五摄"]
+    assert [(c.kind, c.text) for c in article.captions] == [
+        ("caption", "新添的CT设备。"),
+        ("credit", "王五摄"),
+        ("note", "（责任编辑：钱七）"),
+    ]
+
+
+def test_html_info_line_caption_class_repeated_title_and_meta_source() -> None:
+    page = """<html><head><title>茶园新貌</title><meta name="source" content="黔东南日报"></head><body>
+    <div class="content"><h1>茶园新貌</h1>
+    <div class="info">来源：黔东南日报 作者：张三 时间：2024-05-01 08:30</div>
+    <p><strong>本报记者 张三</strong></p>
+    <p>茶园新貌</p>
+    <p>剑河县茶园面积达到3.6万亩。</p>
+    <p class="pic-info">采茶的村民。 李四摄</p>
+    </div></body></html>"""
+    _, [article] = read_text(page, ".html")
+    assert (article.title, article.byline, article.date, article.source) == (
+        "茶园新貌",
+        "本报记者 张三",
+        "2024-05-01",
+        "黔东南日报",
+    )
+    assert [p.text for p in article.paragraphs] == ["剑河县茶园面积达到3.6万亩。"]
+    assert [(c.kind, c.text) for c in article.captions] == [
+        ("caption", "采茶的村民。"),
+        ("credit", "李四摄"),
+        ("note", "来源：黔东南日报作者：张三时间：2024-05-01 08:30"),
+    ]
 
 
 def test_html_title_falls_back_to_h1_then_title_tag() -> None:

@@ -1,5 +1,6 @@
 """The store: schema versioning, atomic source replacement, cascades and lookups."""
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,22 +37,45 @@ def _ids(store: Store) -> list[int]:
 
 def test_a_new_store_records_its_schema_version(tmp_path: Path) -> None:
     with Store.open(tmp_path / "a" / "b.db") as store:
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with Store.open(tmp_path / "a" / "b.db") as again:
-        assert again.get_meta("schema_version") == "2"
+        assert again.get_meta("schema_version") == "3"
 
 
 def test_a_store_from_a_newer_newsqa_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "newsqa.db"
     with Store.open(path) as store:
-        store.set_meta("schema_version", "3")
+        store.set_meta("schema_version", "4")
     with pytest.raises(StoreError) as caught:
         Store.open(path)
     assert str(caught.value) == (
-        f"The store at {path} has schema version 3, newer than this newsqa (2). "
+        f"The store at {path} has schema version 4, newer than this newsqa (3). "
         "Upgrade newsqa, or move the file aside and rebuild it with: newsqa ingest"
     )
+
+
+def test_a_version_1_store_gains_page_and_place_and_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, content_hash TEXT NOT NULL,
+            size INTEGER NOT NULL, format TEXT NOT NULL DEFAULT '', ingested_at REAL NOT NULL);
+        INSERT INTO sources VALUES (1, 'a.txt', 'abc', 3, 'page', 0);
+        CREATE TABLE articles (id INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT UNIQUE NOT NULL,
+            source_id INTEGER NOT NULL, ordinal INTEGER NOT NULL, title TEXT NOT NULL,
+            title_derived INTEGER NOT NULL DEFAULT 0, kicker TEXT, subtitle TEXT, byline TEXT, column_name TEXT,
+            date TEXT, source_name TEXT, url TEXT);
+        INSERT INTO articles(uid, source_id, ordinal, title) VALUES ('u1', 1, 1, '旧文章');"""
+    )
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.get_meta("schema_version") == "3"
+        assert [(a.title, a.page, a.place) for a in store.articles()] == [("旧文章", None, None)]
+        assert store.source("a.txt").content_hash == ""  # type: ignore[union-attr]
 
 
 def test_a_file_that_is_not_a_store_is_refused_with_the_fix(tmp_path: Path) -> None:

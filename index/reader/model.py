@@ -13,7 +13,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from index.reader.features import NAMES
-from index.reader.forest import Forest
 
 __all__ = ["ANSWERABLE_FILE", "MODEL_FILE", "Linear", "Model", "ModelError", "load", "load_answerable"]
 
@@ -35,36 +34,53 @@ class ModelError(Exception):
 
 
 @dataclass(frozen=True)
-class _Tree:
-    feature: np.ndarray
-    threshold: np.ndarray
-    left: np.ndarray
+class _Forest:
+    """All trees packed into padded arrays (tree × node), evaluated level by level for every row at once."""
+
+    feature: np.ndarray  # (trees, nodes) split feature
+    threshold: np.ndarray  # (trees, nodes) go left when the feature is <= this
+    left: np.ndarray  # (trees, nodes) child: a node index, or ~leaf
     right: np.ndarray
-    value: np.ndarray
+    value: np.ndarray  # (trees, leaves) leaf values
+
+    @classmethod
+    def pack(cls, trees: list[dict[str, Any]]) -> _Forest:
+        nodes = max([1, *(len(t["feature"]) for t in trees)])
+        leaves = max([1, *(len(t["value"]) for t in trees)])
+        shape = (len(trees), nodes)
+        feature, left, right = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+        threshold = np.zeros(shape)
+        value = np.zeros((len(trees), leaves))
+        for i, t in enumerate(trees):
+            n = len(t["feature"])
+            if n == 0:  # a tree that is one leaf: a node whose both children are that leaf
+                left[i, 0] = right[i, 0] = ~0
+            else:
+                feature[i, :n], threshold[i, :n] = t["feature"], t["threshold"]
+                left[i, :n], right[i, :n] = t["left"], t["right"]
+            value[i, : len(t["value"])] = t["value"]
+        return cls(feature, threshold, left, right, value)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        out = np.empty(len(x))
-        if not len(self.feature):  # a tree that is one leaf
-            out.fill(self.value[0])
-            return out
-        node = np.zeros(len(x), dtype=np.int64)
-        rows = np.arange(len(x))
-        while len(rows):
-            at = node[rows]
-            left = x[rows, self.feature[at]] <= self.threshold[at]
-            child = np.where(left, self.left[at], self.right[at])
-            leaf = child < 0
-            out[rows[leaf]] = self.value[~child[leaf]]
-            node[rows[~leaf]] = child[~leaf]
-            rows = rows[~leaf]
-        return out
+        """The sum of the trees' leaf values for each row of ``x``."""
+        trees = np.arange(len(self.feature))[:, None]
+        rows = np.arange(len(x))[None, :]
+        state = np.zeros((len(self.feature), len(x)), dtype=np.int64)
+        active = state >= 0
+        while active.any():
+            node = np.where(active, state, 0)
+            go_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
+            child = np.where(go_left, self.left[trees, node], self.right[trees, node])
+            state = np.where(active, child, state)
+            active = state >= 0
+        return self.value[trees, ~state].sum(axis=0)
 
 
 @dataclass(frozen=True)
 class Model:
     """Trees, calibration and threshold; :meth:`scores` rates candidates, :meth:`confidence` the best one."""
 
-    trees: tuple[_Tree, ...]
+    forest: _Forest
     base: float
     calibration: tuple[float, float, float]  # weights of (top score, lead over the runner-up) and a bias
     threshold: float
@@ -74,12 +90,8 @@ class Model:
         """The raw score (log-odds) of each candidate row."""
         if not rows:
             return np.empty(0)
-        return self.forest.total(np.asarray(rows, dtype=np.float64), self.base)
-
-    @cached_property
-    def forest(self) -> Forest:
-        """The trees packed to be walked together (:mod:`index.reader.forest`; the same scores)."""
-        return Forest.pack(self.trees)
+        x = np.asarray(rows, dtype=np.float64)
+        return self.base + self.forest.predict(x)
 
     def confidence(self, top: float, runner_up: float | None) -> float:
         """The calibrated probability that the best candidate (score ``top``) is a right answer."""
@@ -96,19 +108,10 @@ class Model:
                 "the reader model was trained on other features than this code computes; "
                 "retrain it with: python -m bench.train"
             )
-        trees = tuple(
-            _Tree(
-                np.asarray(t["feature"], dtype=np.int64),
-                np.asarray(t["threshold"], dtype=np.float64),
-                np.asarray(t["left"], dtype=np.int64),
-                np.asarray(t["right"], dtype=np.int64),
-                np.asarray(t["value"], dtype=np.float64),
-            )
-            for t in data["trees"]
-        )
+        forest = _Forest.pack(list(data["trees"]))
         a, b, c = (float(v) for v in data["calibration"])
         return cls(
-            trees, float(data.get("base", 0.0)), (a, b, c), float(data["threshold"]), data.get("info", {})
+            forest, float(data.get("base", 0.0)), (a, b, c), float(data["threshold"]), data.get("info", {})
         )
 
 
