@@ -10,8 +10,8 @@ Usage (from the repository root)::
 round trip). For each configuration, ``--rounds`` bursts: ``CHATS`` new private chats each send one question at
 the same moment, all different (drawn from ``../shared/eval/*.jsonl`` and ``bench/data/seed_holdout_qa.jsonl``;
 the store holds the bundled page and ``../shared/data/peoples-daily``), and the query cache is emptied before each
-burst, so every answer is computed; before the first configuration, every question is asked once (a warm-up,
-``--no-warmup`` to skip it: the workers' first reads of a passage cost more). Printed, one JSON line per configuration (also appended to
+burst, so every answer is computed; before the first configuration, every question is asked ``--warmup`` times (default 2; without it the first
+configuration measured costs more CPU per answer than the same one measured later). Printed, one JSON line per configuration (also appended to
 ``bench/out/load.jsonl``): ``qps`` (questions answered over the bursts' wall time, first message to last answer),
 ``p50_s`` / ``p99_s`` / ``max_s`` (time to answer: the question pushed to the answer's ``sendMessage`` reaching
 the fake), the CPU the bot's process and its answer workers used per question, the load average before and
@@ -140,12 +140,11 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
         await wait_until(lambda: fake.calls("getUpdates") or proc.poll() is not None, 300, "the bot to poll")
         if proc.poll() is not None:
             raise SystemExit(f"newsqa serve exited with {proc.returncode}; see {log}")
-        if args.warmup:  # every question once, so no configuration pays for the workers' first reads
-            for start in range(0, len(pool), 50):
-                chats = list(range(next_chat, next_chat + len(pool[start : start + 50])))
-                next_chat += len(chats)
-                empty_cache(db)
-                await burst(fake, chats, pool[start : start + 50])
+        for start in [s for _ in range(args.warmup) for s in range(0, len(pool), 50)]:  # see --warmup
+            chats = list(range(next_chat, next_chat + len(pool[start : start + 50])))
+            next_chat += len(chats)
+            empty_cache(db)
+            await burst(fake, chats, pool[start : start + 50])
         for latency_ms in args.latency_ms:
             for n in args.chats:
                 fake.latency = latency_ms / 1000
@@ -209,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=None, help="NEWSQA_ANSWER_WORKERS (default: the bot's)"
     )
     parser.add_argument(
-        "--no-warmup", dest="warmup", action="store_false", help="measure from the first question on"
+        "--warmup", type=int, default=2, help="passes over every question before measuring (0: none)"
     )
     parser.add_argument("--db", type=Path, default=OUT / "load.db", help="store (built when missing)")
     args = parser.parse_args(argv)
