@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
 from typing import Protocol
 
@@ -22,6 +21,7 @@ from bot.chat_locks import KeyedLocks
 from bot.examples import example_questions
 from bot.followup import resolve
 from bot.library import open_searcher
+from bot.notices import CHITCHAT, LATIN_QUESTION, NOTICES
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
 from bot.state import Asked, ChatState, StateStore
@@ -32,33 +32,6 @@ from index.search import Result, Searcher, clean_question
 log = logging.getLogger(__name__)
 
 MORE_K = 1 + 3 * cards.RESULTS_PER_PAGE  # passages kept for 更多结果
-NOTICES = {
-    "empty": "请直接输入问题，例如：{example}",
-    "too_long": "问题太长了（{length}字）。请把问题缩短到{limit}字以内，只问一件事。",
-    "sticker": "收到贴纸 🙂 我只能回答文字问题，例如：{example}",
-    "photo": "我还看不懂图片，请用文字提问，例如：{example}",
-    "voice": "我还听不懂语音，请用文字提问，例如：{example}",
-    "other": "我只能回答文字问题，例如：{example}",
-    "error": "抱歉，处理这条消息时出了问题，请稍后再试。",
-    "stale": "这个按钮已经过期了，请重新提问。",
-    "hello": "你好！直接输入问题即可，例如：{example}",
-    "thanks": "不客气！还有问题尽管问，例如：{example}",
-    "bye": "再见！有问题随时来问。",
-    "english": "资料库里是中文报纸文章，请用中文提问，例如：{example}\n"
-    "The articles are in Chinese: please ask in Chinese, e.g. {example}",
-}
-#: Messages that are not questions: a greeting, thanks, goodbye (answered kindly, never searched).
-CHITCHAT = (
-    (
-        re.compile(
-            r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|早上好|下午好|晚上好|在吗)[呀啊哦！!。.~～\s]*$", re.I
-        ),
-        "hello",
-    ),
-    (re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks?|thank you)[你您啦了呀！!。.~～\s]*$", re.I), "thanks"),
-    (re.compile(r"^(?:再见|拜拜|bye|goodbye)[啦了呀！!。.~～\s]*$", re.I), "bye"),
-)
-_LATIN_QUESTION = re.compile(r"^[A-Za-z][A-Za-z0-9\s,.'?!:;\-]{5,}$")
 
 
 class Answerer(Protocol):
@@ -102,7 +75,7 @@ class Engine:
         for pattern, kind in CHITCHAT:
             if pattern.match(text):
                 return self.notice(kind)
-        if _LATIN_QUESTION.match(text):
+        if LATIN_QUESTION.match(text):
             return self.notice("english")
         with self.chats.hold(chat_id):
             with self.lock:
