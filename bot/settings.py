@@ -62,6 +62,14 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def cpu_count() -> int:
+    """The processors this process may run on (its affinity, e.g. a container's ``--cpuset-cpus``)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _int(env: Mapping[str, str], name: str, default: str) -> int:
     value = env.get(name) or default
     try:
@@ -88,7 +96,7 @@ class Settings:
     log_level: str = "INFO"
     max_question_chars: int = 1000
     workers: int = 2
-    answer_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    answer_workers: int = field(default_factory=lambda: cpu_count())
     max_file_mb: int = 50
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
@@ -111,7 +119,7 @@ class Settings:
             log_level=level,
             max_question_chars=_int(env, "NEWSQA_MAX_QUESTION_CHARS", "1000"),
             workers=max(1, _int(env, "NEWSQA_WORKERS", "2")),
-            answer_workers=max(0, _int(env, "NEWSQA_ANSWER_WORKERS", str(os.cpu_count() or 1))),
+            answer_workers=max(0, _int(env, "NEWSQA_ANSWER_WORKERS", str(cpu_count()))),
             max_file_mb=_positive(env, "NEWSQA_MAX_FILE_MB", "50"),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
