@@ -25,7 +25,7 @@ from corpus.store import Store
 from index.reader import Model, collect, read
 from index.reader.answerable import row as answerable_row
 from index.rerank import Query
-from index.search import Result, Searcher
+from index.search import Hit, Result, Searcher
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ class Question:
     labels: list[int] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
     answerable_row: list[float] | None = None  # index.reader.answerable features (reader confidence left 0)
+    has_gold: bool = True  # the articles answer it (some answered questions have no short answer to check)
+    passage_of: list[int] = field(default_factory=list)  # each candidate's passage (0: ranked first)
+    gold_passages: list[int] = field(default_factory=list)  # the passages that hold the gold (eval's sense)
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,10 @@ def _searcher(db: Path, source: Path, workers: int) -> Searcher:
 
 
 def _items(qset: QuestionSet) -> Iterator[tuple[str, str, list[str], str | None, str | None]]:
-    """(id, question, accepted answers, gold string, group) of each question."""
+    """(id, question, accepted answers, gold string, context) of each question (the context: squad files)."""
     if qset.squad:
         for item in squad_questions(qset.path):
-            yield item["id"], item["q"], item["answers"], None, squash(item["context"])[:40]
+            yield item["id"], item["q"], item["answers"], None, squash(item["context"])
         return
     for line in qset.path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -139,23 +142,39 @@ def negatives(
     return out
 
 
+def _holds(hit: Hit, gold: str | None, context: str | None) -> bool:
+    """Whether ``hit`` is a right passage as ``newsqa eval`` counts it: inside the gold context (squad files),
+    or holding the gold string in its text or its article's title, byline or kicker."""
+    if context is not None:
+        return bool(hit.passage.text) and squash(hit.passage.text) in context
+    a = hit.passage.article
+    fields = " ".join(x for x in (a.title, a.byline, a.kicker, hit.passage.text) if x)
+    return gold is not None and squash(gold) in squash(fields)
+
+
 def questions(qset: QuestionSet, workdir: Path, *, workers: int = 1) -> list[Question]:
     """Every question of ``qset`` with its labelled candidate rows (the store is built in ``workdir``)."""
     db = workdir / f"{qset.name}.db"
     searcher = _searcher(db, qset.path if qset.squad else qset.corpus, workers)
     out = []
     try:
-        for qid, q, answers, gold, group in _items(qset):
+        for qid, q, answers, gold, context in _items(qset):
             result, query = searcher.retrieve(q, k=10)
+            group = context[:40] if context else None
             if group is None:  # the article whose passage holds the gold string, else the question alone
                 g = squash(gold) if gold else None
                 hit = next((h for h in result.hits if g and g in squash(h.passage.text)), None)
                 group = hit.passage.article.uid if hit else qid
             item = Question(qid, qset.name, f"{qset.name}:{group}", bool(answers), result.abstained)
+            item.has_gold = qset.squad or gold is not None
             if result.hits:
                 item.answerable_row = answerable_features(searcher, result, query, None)
                 views = searcher.views(result, query)
+                item.gold_passages = [
+                    i for i, h in enumerate(result.hits[: len(views)]) if _holds(h, gold, context)
+                ]
                 for i, span, row in collect(views):
+                    item.passage_of.append(i)
                     value = views[i].text[span.start : span.end]
                     item.rows.append(row)
                     item.labels.append(int(answer_right(value, answers)))

@@ -10,6 +10,8 @@ Usage:
     newsqa show ID                      print one cleaned article
     newsqa show --debris [ID]           text of the source file(s) read into no field
     newsqa stats                        store, index and cache figures
+    newsqa index [--no-wait]            bring the index up to date with the store (the one writer)
+    newsqa check [--repair]             verify the index against the store; --repair fixes what is wrong
 
 Heavy modules are imported inside the subcommand that needs them, so ``newsqa --help`` is instant.
 """
@@ -22,7 +24,8 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +35,8 @@ from corpus.store import StoreError
 from corpus.store_guard import disk_full_message, is_disk_full
 
 if TYPE_CHECKING:
+    from corpus.store import Store
+    from index.check import CheckReport
     from index.search import Searcher
 
 log = logging.getLogger("newsqa")
@@ -79,13 +84,106 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     store = open_store(settings)
     searcher = Searcher(store)
-    report = ingest(store, paths, follow_links=args.follow_links, max_file_bytes=settings.max_file_mb * MB)
-    print(format_report(report))
-    if report.stopped:
-        raise CommandError(f"{report.stopped}. The index was not updated; rerun newsqa ingest after that")
-    synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
+    with _writing(store.path, args.no_wait):
+        report = ingest(
+            store, paths, follow_links=args.follow_links, max_file_bytes=settings.max_file_mb * MB
+        )
+        print(format_report(report))
+        if report.stopped:
+            raise CommandError(f"{report.stopped}. The index was not updated; rerun newsqa ingest after that")
+        synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
     print(f"index: {synced.added} passages added, {synced.removed} removed in {synced.seconds:.2f} s")
     return 1 if report.failed else 0
+
+
+@contextmanager
+def _writing(db_path: Path, no_wait: bool) -> Iterator[None]:
+    """Hold the store's write lock: say so and wait while another writer has it (``--no-wait``: fail)."""
+    from corpus.writelock import WriterBusy, writer_lock
+
+    def waiting(pid: int | None) -> None:
+        print(f"another ingest (pid {pid or '?'}) is writing {db_path}; waiting", file=sys.stderr, flush=True)
+
+    try:
+        with writer_lock(db_path, wait=not no_wait, on_wait=waiting):
+            yield
+    except WriterBusy as busy:
+        raise CommandError(
+            f"another ingest (pid {busy.pid or '?'}) is writing {db_path}. "
+            "Wait for it to finish, or run without --no-wait to wait for it."
+        ) from None
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the index up to date with the store (what ingest does after reading files)."""
+    from bot.library import open_store
+    from bot.progress import progress_bar
+    from index.search import Searcher
+
+    store = open_store(settings)
+    searcher = Searcher(store)
+    with _writing(store.path, args.no_wait):
+        synced = searcher.sync(workers=settings.workers, progress=progress_bar("building the index"))
+    print(f"index: {synced.added} passages added, {synced.removed} removed in {synced.seconds:.2f} s")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Verify the index against the store; with --repair, fix what is wrong and say what was fixed."""
+    from bot.library import open_store
+    from index.check import check_index
+
+    if str(settings.db_path) != ":memory:" and not Path(settings.db_path).exists():
+        raise CommandError(f"No store at {settings.db_path}. Build it with: newsqa ingest")
+    store = open_store(settings)
+    if args.repair:  # checked under the write lock, so no ingest changes it between the check and the fix
+        with _writing(store.path, False):
+            return _repair(store, check_index(store.conn), settings)
+    report = check_index(store.conn)
+    for line in report.lines():
+        print(line)
+    if not report.ok:
+        print(
+            "Error: the index does not match the store. Fix it with: newsqa check --repair", file=sys.stderr
+        )
+        return 1
+    print("ok: the index matches the store")
+    return 0
+
+
+def _repair(store: Store, report: CheckReport, settings: Settings) -> int:
+    """Fix what ``report`` found: statistics rewritten, anything else rebuilt, pending passages indexed."""
+    from index.check import check_index, repair_statistics
+    from index.search import Searcher
+
+    for line in report.lines():
+        print(line)
+    if report.damaged:
+        raise CommandError(
+            f"The file {settings.db_path} is damaged, which a rebuild of the index cannot fix. Restore a "
+            "backup, or move it aside and rebuild the store with: newsqa ingest PATH"
+        )
+    searcher = Searcher(store)
+    if report.structure:
+        searcher.index.clear()
+        synced = searcher.sync(workers=settings.workers)
+        print(f"repaired: rebuilt the index from the store ({synced.added} passages)")
+    else:
+        if report.statistics:
+            repair_statistics(store.conn)
+            print("repaired: rewrote N, the total length, df and the df histogram from the indexed tokens")
+        if report.pending:
+            synced = searcher.sync(workers=settings.workers)
+            print(f"repaired: indexed {synced.added} pending passages, removed {synced.removed} deleted ones")
+    after = check_index(store.conn, integrity=False)
+    if not after.ok:
+        for line in after.lines():
+            print(line)
+        raise CommandError(
+            "The index is still wrong after the repair. Rebuild the store with: newsqa ingest PATH"
+        )
+    print("ok: the index matches the store")
+    return 0
 
 
 def _print_answer(result: object, as_json: bool) -> None:
@@ -116,6 +214,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             max_chars=settings.max_question_chars,
             as_json=args.json,
         )
+        searcher.flush()
         return 0
     if not args.question.strip():
         raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
@@ -125,7 +224,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
             f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
         )
-    _print_answer(_searcher(settings).ask(args.question, k=args.k), args.json)
+    searcher = _searcher(settings)
+    _print_answer(searcher.ask(args.question, k=args.k), args.json)
+    searcher.flush()
     return 0
 
 
@@ -134,7 +235,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat import run_chat
     from bot.engine import open_engine
 
-    return run_chat(open_engine(settings))
+    return run_chat(open_engine(settings, warm_up=True))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -227,9 +328,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     figures = {
         "db": str(settings.db_path),
         **searcher.store.counts(),
-        "indexed_passages": searcher.index.doc_count,
+        **_index_figures(searcher),
         "index_version": searcher.version,
         "cache": searcher.cache.stats() if searcher.cache else None,
+        "tag_cache": searcher.tags.stats() if searcher.tags else None,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -237,6 +339,20 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in figures.items():
             print(f"{key}: {value}")
     return 0
+
+
+def _index_figures(searcher: Searcher) -> dict[str, object]:
+    """What can be answered: indexed articles and passages, and what is still pending."""
+    from index.status import index_status
+
+    status = index_status(searcher.store.conn, searcher.store.path)
+    return {
+        "indexed_articles": status.indexed_articles,
+        "indexed_passages": status.indexed_passages,
+        "pending_passages": status.pending_passages,
+        "pending_removals": status.pending_removals,
+        "writer_pid": status.writer_pid,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read symbolic links that point outside the folder, and enter linked folders",
     )
+    p.add_argument("--no-wait", action="store_true", help="exit 1 when another ingest is writing the store")
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     p.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
@@ -279,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="store, index and query-cache figures")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("index", help="bring the index up to date with the store (ingest does this too)")
+    p.add_argument("--no-wait", action="store_true", help="exit 1 when another ingest is writing the store")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("check", help="verify the index against the store (counts, lengths, df, integrity)")
+    p.add_argument("--repair", action="store_true", help="fix what is wrong and say what was fixed")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

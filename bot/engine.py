@@ -262,13 +262,19 @@ class Engine:
         return cards.text_card("\n".join(lines))
 
     def about(self) -> Reply:
-        """/about: articles, paragraphs, last ingest."""
+        """/about: articles that can be answered (and those still being indexed), paragraphs, last ingest."""
+        from index.status import index_status
+
         with self.lock:
             counts = self.store.counts()
             last = self.store.get_meta("last_ingest")
+            status = index_status(self.store.conn, self.store.path)
         when = dt.datetime.fromtimestamp(float(last)).strftime("%Y-%m-%d %H:%M") if last else "未知"
+        articles = f"{counts['articles']}篇文章"
+        if status.indexed_articles < status.articles:  # not answerable until the index has them
+            articles = f"{status.indexed_articles}篇文章（另有{status.articles - status.indexed_articles}篇正在建立索引）"
         return cards.text_card(
-            f"资料库：{counts['articles']}篇文章，{counts['paragraphs']}个段落，{counts['captions']}条图片说明。"
+            f"资料库：{articles}，{counts['paragraphs']}个段落，{counts['captions']}条图片说明。"
             f"\n最近一次导入：{when}"
         )
 
@@ -284,7 +290,13 @@ def _qtype(value: str | None) -> QuestionType | None:
     return QuestionType(value) if value else None
 
 
-def open_engine(settings: Settings, pool: Answerer | None = None) -> Engine:
+def open_engine(settings: Settings, pool: Answerer | None = None, *, warm_up: bool = False) -> Engine:
     """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine;
-    ``pool`` answers in worker processes (``newsqa serve``)."""
-    return Engine(open_searcher(settings), settings, pool)
+    ``pool`` answers in worker processes (``newsqa serve``); ``warm_up`` loads the taggers on a background
+    thread (:mod:`bot.warmup`: the bot without a pool, and the chat)."""
+    engine = Engine(open_searcher(settings), settings, pool)
+    if warm_up:
+        from bot import warmup
+
+        warmup.start(engine.searcher)
+    return engine

@@ -192,7 +192,8 @@ def run(settings: Settings) -> int:
     from bot.telegram_serve import serve
 
     pool = AnswerPool(settings) if settings.answer_workers > 0 else None
-    engine = open_engine(settings, pool)
+    # with a pool the workers load the taggers (bot/answer_pool.py); without, a thread here (bot/warmup.py)
+    engine = open_engine(settings, pool, warm_up=pool is None)
     application = build_application(settings, engine, pool)
     try:
         asyncio.run(serve(settings, application, prepare))

@@ -188,25 +188,14 @@ def joins(prev: Piece, block: Block, around: Sequence[Block]) -> bool:
 
 
 def place_strays(articles: Sequence[list[Piece]]) -> None:
-    """Move fragments that start mid-sentence to the unfinished paragraph whose word they complete."""
-    for items in articles:
-        for piece in list(items):
-            head, at = piece.text, items.index(piece)
-            if not _starts_mid_sentence(head) or (at and unfinished(items[at - 1].text)):
-                continue  # a fragment right after an unfinished paragraph is left to the join
-            spots = [
-                (_bridge(p.text, head), other, p)
-                for other in articles
-                for p in other
-                if p is not piece and unfinished(p.text)
-            ]
-            spots = [s for s in spots if s[0]]
-            if not spots:
-                continue
-            _, target, p = max(spots, key=lambda s: s[0])
-            items.remove(piece)
-            target.insert(target.index(p) + 1, Piece(piece.blocks, p.heading))
-            log.debug("moved stray fragment %r after %r", head[:12], p.text[-12:])
+    """Move fragments that start mid-sentence to the unfinished paragraph whose word they complete.
+
+    The first such paragraph on the page wins a tie; fragments right after an unfinished paragraph are left
+    to the join. Near-linear: see :mod:`corpus.strays`.
+    """
+    from corpus.strays import StrayPlacer  # it builds on this module's helpers
+
+    StrayPlacer(articles).run()
 
 
 def _around(items: Sequence[Piece], i: int) -> list[Block]:

@@ -9,6 +9,7 @@ Traditional text works: matching runs on a same-length folded copy.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import math
@@ -48,6 +49,8 @@ ANSWER_WEIGHT = 0.2  # a candidate answer in the sentence
 LEAD_WEIGHT = 0.2  # the opening sentence, when the question's subject is the passage's topic
 RUN_CHARS = 6
 ANCHORED_PRIOR = 0.55  # phrases() found after an anchor from the question
+MAX_WINDOW_CHARS = 4000  # a longer paragraph is searched for its sentence and answer only around the match
+MAX_SENTENCES = 48  # ... over at most this many sentences
 
 
 _CLAUSE_MARKS = frozenset("，,、;；。!！?？:：")  # 、 too: each item of an enumeration is its own clause
@@ -58,20 +61,34 @@ def _compact(text: str) -> str:
 
 
 def _occurrences(folded: str, tokens: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-    """Return where each query token occurs in ``folded``, ignoring whitespace (PDF line-wrap spaces)."""
+    """Return where each query token occurs in ``folded``, ignoring whitespace (PDF line-wrap spaces).
+
+    Longer tokens first; an occurrence inside one already taken counts once (中药 inside 中药材). Linear in
+    the occurrences: ``reach[i]`` is the furthest end of a taken occurrence starting at or before ``i``,
+    rebuilt once per token (an occurrence of a token never lies inside another of the same token).
+    Each list is in text order.
+    """
     index = [i for i, ch in enumerate(folded) if not ch.isspace()]
     compact = "".join(folded[i] for i in index)
     found: dict[str, list[tuple[int, int]]] = {}
-    taken: list[tuple[int, int]] = []
+    ends = [0] * (len(compact) + 1)  # ends[start] = the end of the longest taken occurrence at start
     for token in sorted({_compact(fold_chars(t)) for t in tokens}, key=len, reverse=True):
-        start = compact.find(token) if token else -1
+        if not token or token not in compact:
+            continue
+        reach = list(itertools.accumulate(ends, max))
+        start = compact.find(token)
         while start >= 0:
             end = start + len(token)
-            if not any(a <= start and end <= b for a, b in taken):  # 中药 inside 中药材 counts once
-                taken.append((start, end))
+            if reach[start] < end:
+                ends[start] = max(ends[start], end)
                 found.setdefault(token, []).append((index[start], index[end - 1] + 1))
             start = compact.find(token, start + 1)
     return found
+
+
+def _first_at(places: list[tuple[int, int]], start: int) -> int:
+    """Index in ``places`` (sorted) of the first occurrence starting at or after ``start``."""
+    return bisect.bisect_left(places, (start, -1))
 
 
 def _weights(occ: dict[str, list[tuple[int, int]]], spans: Sequence[tuple[int, int]]) -> dict[str, float]:
@@ -82,7 +99,7 @@ def _weights(occ: dict[str, list[tuple[int, int]]], spans: Sequence[tuple[int, i
     """
     weights = {}
     for token, places in occ.items():
-        df = sum(1 for s, e in spans if any(s <= a < e for a, _ in places))
+        df = sum(1 for s, e in spans if (i := _first_at(places, s)) < len(places) and places[i][0] < e)
         length = 0.5 if len(token) == 1 and not token.isdigit() else 1.0
         topic = TOPIC_WEIGHT if any(a < TOPIC_CHARS for a, _ in places) else 1.0
         weights[token] = length * topic * math.log(1.0 + len(spans) / max(df, 1))
@@ -93,7 +110,12 @@ def _coverage(
     span: tuple[int, int], occ: dict[str, list[tuple[int, int]]], weights: dict[str, float]
 ) -> float:
     s, e = span
-    return sum(w for t, w in weights.items() if any(s <= a and b <= e for a, b in occ[t]))
+    total = 0.0
+    for t, w in weights.items():  # ends grow with starts: the first occurrence from s ends first
+        places = occ[t]
+        i = _first_at(places, s)
+        total += w if i < len(places) and places[i][1] <= e else 0.0
+    return total
 
 
 def _bigrams(text: str) -> set[str]:
@@ -154,6 +176,41 @@ def _typed(question: str | None, qtype: QuestionType | None, folded: str) -> lis
     return candidates(qtype, folded) if qtype is not None else []
 
 
+def _window(text: str, query_tokens: Sequence[str]) -> tuple[int, int] | None:
+    """The part of a long ``text`` (over :data:`MAX_WINDOW_CHARS`) worth choosing a sentence from, or None.
+
+    Sentences around the one holding the most query terms, up to :data:`MAX_SENTENCES` and
+    :data:`MAX_WINDOW_CHARS`; one sentence longer than that is cut around its first query term.
+    """
+    if len(text) <= MAX_WINDOW_CHARS:
+        return None
+    spans = split_sentences(text) or [(0, len(text))]
+    occ = _occurrences(fold_chars(text), query_tokens)
+    held = [
+        sum(1 for places in occ.values() if (i := _first_at(places, s)) < len(places) and places[i][0] < e)
+        for s, e in spans
+    ]
+    best = held.index(max(held))
+    lo = hi = best
+    while hi - lo + 1 < MAX_SENTENCES:
+        grew = False
+        for j in (hi + 1, lo - 1):
+            if (
+                0 <= j < len(spans)
+                and max(spans[hi][1], spans[j][1]) - min(spans[lo][0], spans[j][0]) <= MAX_WINDOW_CHARS
+            ):
+                lo, hi, grew = min(lo, j), max(hi, j), True
+        if not grew:
+            break
+    start, end = spans[lo][0], spans[hi][1]
+    if end - start > MAX_WINDOW_CHARS:  # one sentence longer than the window: cut around its rarest term
+        inside = [[p for p in places if start <= p[0] < end] for places in occ.values()]
+        rarest = min((places for places in inside if places), key=len, default=[(start, start)])
+        start = max(start, rarest[0][0] - MAX_WINDOW_CHARS // 4)
+        end = min(end, start + MAX_WINDOW_CHARS)
+    return start, end
+
+
 def best_sentence(
     text: str,
     query_tokens: Sequence[str],
@@ -163,8 +220,20 @@ def best_sentence(
 ) -> tuple[int, int]:
     """Return the span of the sentence (or adjacent pair) of ``text`` that covers the query terms best.
 
-    With ``question``, sentences that align with the question's own wording score higher too.
+    With ``question``, sentences that align with the question's own wording score higher too. A long text
+    is looked at only around its best-matching sentence (:func:`_window`), so the work is bounded.
     """
+    window = _window(text, query_tokens)
+    if window is not None:
+        lo, hi = window
+        s, e = _best_sentence(text[lo:hi], query_tokens, qtype, question)
+        return (lo + s, lo + e)
+    return _best_sentence(text, query_tokens, qtype, question)
+
+
+def _best_sentence(
+    text: str, query_tokens: Sequence[str], qtype: QuestionType | None, question: str | None
+) -> tuple[int, int]:
     spans = split_sentences(text)
     if not spans:
         return (0, len(text))
@@ -213,13 +282,16 @@ def _proximity(
         return 0.0
     score = 0.0
     for token, places in occ.items():
-        gaps = [
-            cand.start - b + 8 * (marks[cand.start] - marks[b])
-            if b <= cand.start
-            else a - cand.end + 8 * (marks[a] - marks[cand.end])
-            for a, b in places
-            if b <= cand.start or a >= cand.end
-        ]
+        # the gap shrinks as an occurrence nears the candidate: only the nearest on each side counts
+        gaps = []
+        before = bisect.bisect_right(places, cand.start, key=lambda p: p[1]) - 1
+        if before >= 0:
+            b = places[before][1]
+            gaps.append(cand.start - b + 8 * (marks[cand.start] - marks[b]))
+        after = _first_at(places, cand.end)
+        if after < len(places):
+            a = places[after][0]
+            gaps.append(a - cand.end + 8 * (marks[a] - marks[cand.end]))
         if gaps:
             score += weights[token] / (1.0 + min(gaps) / 3.0)
     return score / total
@@ -238,8 +310,13 @@ def extract(
     from index.reader import PassageView, QuestionView, read
 
     asked = QuestionView(question, qtype, list(query_tokens))
-    reading = read([PassageView(text, 1, 1.0, 1.0, sentence, asked)])
-    return None if reading is None else reading.span
+    lo = 0
+    if len(text) > MAX_WINDOW_CHARS:  # bounded work: a long text is read around its sentence only
+        lo = max(0, min(sentence[0] - MAX_WINDOW_CHARS // 4, len(text) - MAX_WINDOW_CHARS))
+        text = text[lo : lo + MAX_WINDOW_CHARS]
+        sentence = (max(sentence[0] - lo, 0), min(sentence[1] - lo, len(text)))
+    reading = read([PassageView(text, 1, 1.0, 1.0, sentence, asked, lo)])
+    return None if reading is None else (reading.span[0] + lo, reading.span[1] + lo)
 
 
 def answer_text(text: str, span: tuple[int, int]) -> str:

@@ -17,9 +17,12 @@ Usage::
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
+import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -32,10 +35,10 @@ from multiprocessing.pool import Pool
 import numpy as np
 
 from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta, sorted_from
+from index.staging import Staged, fold_pending, recover
 from index.topk import Part, Term, top_k
 from index.writer import (
     Batch,
-    add_documents,
     join,
     load_lengths,
     merge_if_needed,
@@ -50,16 +53,25 @@ K1 = 1.5
 B = 0.75
 EPSILON = 0.25
 
-#: Paragraphs segmented and written per transaction by :meth:`SparseIndex.sync`.
+#: Paragraphs read per page by :meth:`SparseIndex.sync` (workers segment one page while the last is written).
 BATCH = 20000
 #: Paragraphs per task a worker segments and inverts.
 CHUNK = 1000
+#: After each step of a staged write or a merge the writer pauses this share of the step's time (at most
+#: STEP_PAUSE_MAX_S): SQLite gives its write lock to whoever asks first when it is free, and a writer that
+#: never paused would starve the others (the bot's chat state) of it.
+STEP_PAUSE_RATIO = 1.0
+STEP_PAUSE_MAX_S = 0.05
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 Tokenize = Callable[[str], list[str]]
 Progress = Callable[[int, int], object]
 
 _PASSAGES = """SELECT p.id, p.article_id, a.title, a.kicker, a.column_name, a.byline, p.heading, p.text
 FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?"""
+_PENDING_DF = """SELECT COALESCE(SUM(p.delta), 0) FROM ix_df_pending p
+JOIN ix_segments s ON s.segment = p.segment WHERE p.term = ?"""
 _DELETED = "SELECT 1 FROM deleted_paragraphs d JOIN ix_tokens t ON t.paragraph_id = d.id LIMIT 1"
 
 
@@ -86,6 +98,16 @@ def _init_worker(tokenize: Tokenize) -> None:
     _header = (-1, [])
 
 
+def _init_pool_worker(tokenize: Tokenize) -> None:
+    """A worker process: dies with the ingest that forked it (Linux), so a killed ingest leaves none behind."""
+    _init_worker(tokenize)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+
 def _segment(row: tuple) -> tuple[int, list[str]]:
     """Tokens of one paragraph: its article's title, kicker, column and byline, its heading, its text."""
     global _header
@@ -100,6 +122,18 @@ def _segment(row: tuple) -> tuple[int, list[str]]:
 def _index_rows(rows: list[tuple]) -> Batch:
     """Segment and invert one chunk of paragraphs (in a worker process, or inline)."""
     return prepare([_segment(row) for row in rows])
+
+
+_DONE = object()
+
+
+def publish_documents(staged: Staged, version: int, histogram: Counter[int]) -> None:
+    """Make a staged batch searchable (a name of its own, so a test can look inside the transaction)."""
+    staged.publish(version, histogram)
+
+
+class _Stale(Exception):
+    """The paragraphs pending changed between segmenting a chunk and writing it (another writer)."""
 
 
 class SparseIndex:
@@ -199,14 +233,20 @@ class SparseIndex:
     def _term(self, term: str, count: int) -> Term | None:
         """One query term's weight and postings, or None when no paragraph has it."""
         row = self.conn.execute("SELECT df FROM ix_terms WHERE term = ?", (term,)).fetchone()
-        if row is None:
+        pending = self.conn.execute(_PENDING_DF, (term,)).fetchone()[0]
+        df = (row[0] if row is not None else 0) + pending
+        if df <= 0:
             return None
-        rows = self.conn.execute("SELECT segment, docs, tfs FROM ix_postings WHERE term = ?", (term,))
+        rows = self.conn.execute(
+            "SELECT p.segment, p.docs, p.tfs FROM ix_postings p JOIN ix_segments s ON s.segment = p.segment "
+            "WHERE p.term = ?",
+            (term,),
+        )
         parts = [
             Part(np.frombuffer(d, dtype="<i4"), np.frombuffer(f, dtype="<u2"), seg >= self._sorted_from)
             for seg, d, f in rows
         ]
-        return Term(self._idf(row[0]) * (K1 + 1) * count, parts)
+        return Term(self._idf(df) * (K1 + 1) * count, parts)
 
     def tokens(self, paragraph_ids: list[int]) -> dict[int, list[str]]:
         """The cached search tokens of indexed paragraphs (ids not indexed are left out)."""
@@ -242,45 +282,110 @@ class SparseIndex:
         """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes.
 
         Workers segment *and* invert their chunks (forked after ``tokenize``'s owner was initialised, so
-        they inherit it); this process only joins the chunks and writes one segment per :data:`BATCH` in a
-        short transaction, while the workers already segment the next batch.
+        they inherit it); this process writes each page of :data:`BATCH` paragraphs as one segment, while
+        the workers already segment the next page. A page is written in short steps out of sight and then
+        published in one small transaction (:mod:`index.staging`), so no commit holds SQLite's write lock
+        for long. What is published is decided inside that transaction: it reads ``last_id`` and the ids
+        of the paragraphs pending after it, and publishes only when they are the page's (paragraph rows
+        never change once written, so the same ids mean the same texts); otherwise another writer got
+        there first, and the sync starts again from what is indexed now. The statistics (N, total length,
+        df and its histogram) change in the same transaction as the postings become visible. Callers that
+        write the store hold its write lock (:mod:`corpus.writelock`).
         """
         start = time.perf_counter()
-        removed = merged = 0
+        removed = merged = added = 0
+        self._run_steps(recover(self.conn))  # what a sync cut short by a crash left
         while True:  # once, in a store written before segments kept their ids ascending
             with self._write(publish=False):
-                if not sort_old_segment(self.conn):
-                    break
-        while self.conn.execute(_DELETED).fetchone():
-            with self._write() as version:
-                removed += remove_deleted(self.conn, version)
+                steps = sort_old_segment(self.conn)
+            if steps is None:
+                break
+            self._run_steps(steps)
+        while True:
+            while self.conn.execute(_DELETED).fetchone():
+                with self._write() as version:
+                    removed += remove_deleted(self.conn, version)
+            try:
+                added, merged = self._add_pending(tokenize, progress, workers, added, merged)
+            except _Stale:
+                continue
+            if not self.conn.execute(_DELETED).fetchone():
+                break
+        return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+
+    def _add_pending(
+        self, tokenize: Tokenize, progress: Progress | None, workers: int, added: int, merged: int
+    ) -> tuple[int, int]:
+        """Segment and write the paragraphs after ``last_id``; returns the running (added, merged) counts."""
         last = get_meta(self.conn, "last_id")
-        todo = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        todo = (
+            added + self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        )
         _init_worker(tokenize)
         pool = None
-        if workers > 1 and todo > BATCH // 10:
+        if workers > 1 and todo - added > 2 * CHUNK:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            pool = multiprocessing.get_context(method).Pool(workers, _init_worker, (tokenize,))
-        added = 0
+            pool = multiprocessing.get_context(method).Pool(workers, _init_pool_worker, (tokenize,))
         try:
             pages: deque[list[Callable[[], Batch]]] = deque()
-            for _ in range(2 if pool else 1):  # with workers, one batch in flight while this one is written
+            for _ in range(2 if pool else 1):  # with workers, one page in flight while this one is written
                 last = self._submit(pages, last, pool)
             while pages:
-                batch = join([result() for result in pages.popleft()])
+                page = pages.popleft()
                 last = self._submit(pages, last, pool)
-                with self._write() as version:
-                    add_documents(self.conn, batch, version)
+                batch = join([result() for result in page])
+                self._write_batch(batch)
                 added += len(batch.ids)
-                with self._write(publish=False):
-                    merged += merge_if_needed(self.conn)
+                merged += self._merge()
                 if progress is not None:
                     progress(added, todo)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-        return SyncReport(added, removed, merged, time.perf_counter() - start, self.version)
+        return added, merged
+
+    def _merge(self) -> int:
+        """Run the merges due, each in short steps (:func:`index.postings.merge_steps`); returns segments merged."""
+        merged = 0
+        while True:
+            with self._write(publish=False):
+                due = merge_if_needed(self.conn)
+            if due is None:
+                return merged
+            merged += due[0]
+            self._run_steps(due[1])
+
+    def _run_steps(self, steps: Iterator[None]) -> None:
+        """Run ``steps``, each in its own write transaction (none changes what a query finds)."""
+        done = False
+        while not done:
+            started = time.perf_counter()
+            with self._write(publish=False):
+                done = next(steps, _DONE) is _DONE
+            time.sleep(min(STEP_PAUSE_MAX_S, (time.perf_counter() - started) * STEP_PAUSE_RATIO))
+
+    def _write_batch(self, batch: Batch) -> None:
+        """Write one page in short steps, then publish it if it is still exactly the paragraphs pending.
+
+        Staged out of sight first (:mod:`index.staging`), then published in one small transaction that
+        reads ``last_id`` and the pending ids itself (:class:`_Stale` when another writer got there first).
+        """
+        staged = Staged(self.conn, batch)
+        self._run_steps(staged.steps())
+        histogram = staged.histogram_change()
+        with self._write() as version:
+            last = get_meta(self.conn, "last_id")
+            pending = [
+                pid
+                for (pid,) in self.conn.execute(
+                    "SELECT id FROM paragraphs WHERE id > ? ORDER BY id LIMIT ?", (last, len(batch.ids))
+                )
+            ]
+            if pending != batch.ids:
+                raise _Stale
+            publish_documents(staged, version, histogram)
+        self._run_steps(fold_pending(self.conn))
 
     def _submit(self, pages: deque[list[Callable[[], Batch]]], after: int, pool: Pool | None) -> int:
         """Queue the next page of paragraphs after id ``after`` for segmentation; returns the new ``after``."""
@@ -297,7 +402,16 @@ class SparseIndex:
     def clear(self) -> None:
         """Drop the whole index (e.g. after the segmentation changed); the next :meth:`sync` rebuilds it."""
         with self._write():
-            for table in ("ix_terms", "ix_dfhist", "ix_postings", "ix_segments", "ix_doclens", "ix_tokens"):
+            tables = (
+                "ix_terms",
+                "ix_dfhist",
+                "ix_postings",
+                "ix_segments",
+                "ix_doclens",
+                "ix_tokens",
+                "ix_garbage",
+            )
+            for table in tables:
                 self.conn.execute(f"DELETE FROM {table}")
             for key in ("n_docs", "total_len", "last_id"):
                 set_meta(self.conn, key, 0)

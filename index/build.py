@@ -12,6 +12,9 @@ question also yields 紫藤, 藤湾, 湾镇…), so an old paragraph that mentio
 ``SparseIndex.clear()`` and sync again to re-segment everything with the current words (e.g. after changing
 the segmentation itself).
 
+Only one process writes at a time: :func:`sync` holds the store's write lock (:mod:`corpus.writelock`),
+waiting for another writer to finish first. Reading commands never sync; they answer from the index as it is.
+
 Both passes use ``workers`` processes forked *after* jieba is initialised in this process, so no worker pays
 for loading the dictionary again.
 """
@@ -22,6 +25,7 @@ import json
 from collections.abc import Callable
 
 from corpus.store import Store
+from corpus.writelock import writer_lock
 from index.bm25 import SparseIndex, SyncReport
 from index.dictionary import mine_user_words
 from index.normalize import fold
@@ -62,10 +66,14 @@ def sync(
     current: Segmenter | None = None,
 ) -> tuple[Segmenter, SyncReport]:
     """Refresh the user words and index every paragraph not yet indexed; returns the segmenter to use
-    (``current`` again when no new words were found: loading jieba with the words costs about a second)."""
-    words = refresh_user_words(store, workers=workers, progress=progress)
-    same = current is not None and set(current.user_words) == {fold(w) for w in words if w.strip()}
-    segmenter = current if same and current is not None else Segmenter(words)
-    segmenter.initialize()  # before the workers fork: they inherit the loaded dictionary
-    report = index.sync(segmenter.doc_tokens, workers=workers, progress=progress)
+    (``current`` again when no new words were found: loading jieba with the words costs about a second).
+
+    Holds the store's write lock throughout (waits for it when another process has it).
+    """
+    with writer_lock(store.path):
+        words = refresh_user_words(store, workers=workers, progress=progress)
+        same = current is not None and set(current.user_words) == {fold(w) for w in words if w.strip()}
+        segmenter = current if same and current is not None else Segmenter(words)
+        segmenter.initialize()  # before the workers fork: they inherit the loaded dictionary
+        report = index.sync(segmenter.doc_tokens, workers=workers, progress=progress)
     return segmenter, report

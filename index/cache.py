@@ -1,8 +1,9 @@
 """The query cache: answers keyed by the normalised question, k and the corpus version, in the store's SQLite file.
 
 A corpus change bumps the version, so stale entries are never read; :meth:`QueryCache.clear_stale` drops them.
-Hits and misses are counted for ``newsqa stats``. The cache has its own connection with a short busy timeout:
-while an ingest holds the write lock, a cache write is skipped rather than making a user wait.
+Hits and misses are counted for ``newsqa stats``. The cache has its own connection with a short busy timeout
+(:mod:`index.cache_writes`): while an ingest holds the write lock, a cache write is skipped rather than making a
+user wait — logged at debug level and counted (``writes_given_up`` in ``newsqa stats``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+
+from index.cache_writes import GuardedWrites, connect, saved_count
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS query_cache (
@@ -28,16 +31,21 @@ CREATE TABLE IF NOT EXISTS query_cache_stats (name TEXT PRIMARY KEY, value INTEG
 class QueryCache:
     """Cached answers (JSON payloads) in the store."""
 
+    #: The ``query_cache_stats`` counter of given-up writes.
+    GIVEN_UP = "writes_given_up"
+
     def __init__(self, path: str | Path) -> None:
-        self.conn = sqlite3.connect(str(path), timeout=0.05, isolation_level=None, check_same_thread=False)
+        self.conn = connect(str(path))
         self._lock = threading.Lock()
+        self.writes = GuardedWrites(self.conn, self.GIVEN_UP)
         try:
             self.conn.executescript(SCHEMA)
         except sqlite3.OperationalError:  # locked by an ingest: the tables will exist next time
             pass
 
     def close(self) -> None:
-        """Close the cache's connection."""
+        """Count given-up writes in the store, then close the cache's connection."""
+        self.writes.flush()
         self.conn.close()
 
     def get(self, question: str, k: int, version: int) -> dict[str, Any] | None:
@@ -69,10 +77,7 @@ class QueryCache:
         )
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        try:
-            self.conn.execute(sql, params)
-        except sqlite3.OperationalError:  # the store is locked by an ingest: skip, never wait
-            pass
+        self.writes.write(sql, params)  # the store is locked by an ingest: skip (counted), never wait long
 
     def clear_stale(self, version: int) -> int:
         """Drop entries of other versions; returns how many were dropped."""
@@ -83,7 +88,8 @@ class QueryCache:
                 return 0
 
     def stats(self) -> dict[str, float]:
-        """Entries, hits, misses and the hit rate."""
+        """Entries, hits, misses, the hit rate and the writes that gave up (saved in the store, and this process's
+        not yet saved)."""
         with self._lock:
             values = dict(self.conn.execute("SELECT name, value FROM query_cache_stats").fetchall())
             entries = self.conn.execute("SELECT COUNT(*) FROM query_cache").fetchone()[0]
@@ -94,4 +100,5 @@ class QueryCache:
             "hits": hits,
             "misses": misses,
             "hit_rate": hits / total if total else 0.0,
+            "writes_given_up": saved_count(self.conn, self.GIVEN_UP) + self.writes.unsaved,
         }

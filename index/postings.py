@@ -4,7 +4,11 @@ Postings live in immutable segments (an LSM): ``ix_postings(term, segment, docs 
 each term's ids ascending within a segment (from segment :func:`sorted_from` on; search looks ids up by binary
 search).
 Every sync writes new segments; four of about the same size are merged (tiered, see :func:`segments_to_merge`)
-and deleted documents dropped from them. Statistics that scoring needs are kept exactly: document
+and deleted documents dropped from them. Search reads only the segments listed in ``ix_segments``: a merge
+writes its output over many short transactions (:func:`merge_steps`) as an unlisted segment, swaps it for its
+inputs in one small transaction, then deletes the inputs' rows step by step — so no transaction of a merge
+holds the write lock for long, and a merge cut short by a crash leaves only unlisted rows, recorded in
+``ix_garbage`` and deleted by the next sync (:func:`collect_garbage`). Statistics that scoring needs are kept exactly: document
 frequency per term (``ix_terms``), a histogram of document frequencies (``ix_dfhist``, so the average idf
 over the whole vocabulary costs one small query), document lengths by paragraph id in chunks
 (``ix_doclens``), and the counts in ``ix_meta``. A deleted paragraph keeps its postings until a merge, but
@@ -13,7 +17,6 @@ its length is set to 0 and search skips it (a paragraph with postings always has
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import sqlite3
 from collections import Counter
@@ -26,13 +29,17 @@ __all__ = [
     "CHUNK_BITS",
     "MAX_SEGMENTS",
     "SCHEMA",
+    "STEP_ROWS",
     "Inverted",
+    "collect_garbage",
     "get_meta",
     "invert",
     "merge_inverted",
     "merge_segments",
+    "merge_steps",
     "set_meta",
     "sorted_from",
+    "write_rows",
 ]
 
 SCHEMA = """
@@ -49,6 +56,10 @@ CREATE TABLE IF NOT EXISTS ix_doclens (
     chunk INTEGER PRIMARY KEY, version INTEGER NOT NULL, lens BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ix_tokens (paragraph_id INTEGER PRIMARY KEY, tokens TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ix_garbage (segment INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS ix_df_pending (
+    term TEXT NOT NULL, segment INTEGER NOT NULL, delta INTEGER NOT NULL, PRIMARY KEY (term, segment)
+) WITHOUT ROWID;
 """
 
 #: Document lengths are stored in chunks of 2**CHUNK_BITS paragraph ids.
@@ -61,6 +72,8 @@ MERGE_WIDTH = 4
 TIER_RATIO = 4
 #: ... and segments smaller than this count as one size.
 SMALL_POSTINGS = 100_000
+#: Rows read from each input segment (and rows deleted) per step of a merge: one short transaction each.
+STEP_ROWS = 1000
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: int = 0) -> int:
@@ -152,12 +165,9 @@ def sorted_from(conn: sqlite3.Connection) -> int:
     return get_meta(conn, "sorted_from", 1 << 62)
 
 
-def write_segment(
+def write_rows(
     conn: sqlite3.Connection, segment: int, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]
 ) -> int:
-    """Write one segment's postings (each term's ids ascending); returns how many postings it holds."""
-    if get_meta(conn, "sorted_from", -1) < 0:
-        set_meta(conn, "sorted_from", segment)
     total = 0
 
     def rows() -> Iterator[tuple[str, int, bytes, bytes]]:
@@ -168,42 +178,108 @@ def write_segment(
                 yield term, segment, docs.astype("<i4").tobytes(), tfs.astype("<u2").tobytes()
 
     conn.executemany("INSERT INTO ix_postings(term, segment, docs, tfs) VALUES (?, ?, ?, ?)", rows())
+    return total
+
+
+def write_segment(
+    conn: sqlite3.Connection, segment: int, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]
+) -> int:
+    """Write one segment's postings (ids ascending in each term) and list it; returns how many postings it holds."""
+    if get_meta(conn, "sorted_from", -1) < 0:
+        set_meta(conn, "sorted_from", segment)
+    total = write_rows(conn, segment, postings)
     conn.execute("INSERT INTO ix_segments(segment, postings) VALUES (?, ?)", (segment, total))
     return total
 
 
-def _segment_rows(conn: sqlite3.Connection, segment: int) -> Iterator[tuple[str, bytes, bytes]]:
-    # A cursor of its own: the merge reads several segments at once while writing the new one.
-    cur = conn.cursor()
-    yield from cur.execute(
-        "SELECT term, docs, tfs FROM ix_postings INDEXED BY ix_postings_segment "
-        "WHERE segment = ? ORDER BY term",
-        (segment,),
-    )
+def _merged(
+    rows: list[tuple[str, bytes, bytes]], alive: np.ndarray
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """Each term's postings from ``rows`` (sorted by term, inputs in order), dead documents dropped."""
+    for term, group in itertools.groupby(rows, key=lambda row: row[0]):
+        parts = list(group)
+        docs = np.concatenate([np.frombuffer(r[1], dtype="<i4") for r in parts])
+        tfs = np.concatenate([np.frombuffer(r[2], dtype="<u2") for r in parts])
+        keep = alive[docs]
+        docs, tfs = docs[keep], tfs[keep]
+        if len(docs) > 1 and not bool(np.all(docs[1:] > docs[:-1])):  # inputs' id ranges interleave
+            order = np.argsort(docs, kind="stable")
+            docs, tfs = docs[order], tfs[order]
+        yield term, docs, tfs
+
+
+def _delete_steps(conn: sqlite3.Connection, segment: int, step_rows: int) -> Iterator[None]:
+    """Delete the rows of an unlisted segment, ``step_rows`` at a time (a step between yields)."""
+    while conn.execute(
+        "DELETE FROM ix_postings WHERE segment = ? AND term IN (SELECT term FROM ix_postings "
+        "INDEXED BY ix_postings_segment WHERE segment = ? ORDER BY term LIMIT ?)",
+        (segment, segment, step_rows),
+    ).rowcount:
+        yield
+    conn.execute("DELETE FROM ix_df_pending WHERE segment = ?", (segment,))
+    conn.execute("DELETE FROM ix_garbage WHERE segment = ?", (segment,))
+
+
+def merge_steps(
+    conn: sqlite3.Connection,
+    segments: Sequence[int],
+    into: int,
+    alive: np.ndarray,
+    step_rows: int = STEP_ROWS,
+) -> Iterator[None]:
+    """Merge ``segments`` into segment ``into``, dropping documents not ``alive`` (bool by id), in steps.
+
+    Yields after each step; the caller may commit there (each step is a consistent state for readers: the
+    output is unlisted until the swap). Runs every step when simply exhausted (``merge_segments``).
+    """
+    if get_meta(conn, "sorted_from", -1) < 0:
+        set_meta(conn, "sorted_from", into)
+    conn.execute("INSERT OR IGNORE INTO ix_garbage(segment) VALUES (?)", (into,))  # until it is listed
+    after, total = "", 0
+    while True:
+        fetched = [
+            conn.execute(
+                "SELECT term, docs, tfs FROM ix_postings INDEXED BY ix_postings_segment "
+                "WHERE segment = ? AND term > ? ORDER BY term LIMIT ?",
+                (s, after, step_rows),
+            ).fetchall()
+            for s in segments
+        ]
+        full = [rows[-1][0] for rows in fetched if len(rows) == step_rows]
+        cutoff = min(full) if full else None
+        rows = sorted(  # stable: a term's rows stay in the order of ``segments``
+            (r for part in fetched for r in part if cutoff is None or r[0] <= cutoff), key=lambda r: r[0]
+        )
+        total += write_rows(conn, into, _merged(rows, alive))
+        if cutoff is None:
+            break
+        after = cutoff
+        yield
+    marks = ",".join("?" * len(segments))
+    conn.execute(f"DELETE FROM ix_segments WHERE segment IN ({marks})", list(segments))
+    conn.execute("INSERT INTO ix_segments(segment, postings) VALUES (?, ?)", (into, total))
+    conn.execute("DELETE FROM ix_garbage WHERE segment = ?", (into,))
+    conn.executemany("INSERT OR IGNORE INTO ix_garbage(segment) VALUES (?)", [(s,) for s in segments])
+    yield  # the swap is committed: readers now read ``into``
+    for s in segments:
+        yield from _delete_steps(conn, s, step_rows)
 
 
 def merge_segments(conn: sqlite3.Connection, segments: Sequence[int], into: int, alive: np.ndarray) -> int:
-    """Merge ``segments`` into segment ``into``, dropping postings of documents not ``alive`` (bool by id)."""
-    streams = [_segment_rows(conn, s) for s in segments]
-    merged = heapq.merge(*streams, key=lambda row: row[0])
+    """Merge ``segments`` into segment ``into`` at once (all of :func:`merge_steps`); returns its postings."""
+    for _ in merge_steps(conn, segments, into, alive):
+        pass
+    row = conn.execute("SELECT postings FROM ix_segments WHERE segment = ?", (into,)).fetchone()
+    return int(row[0])
 
-    def postings() -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        for term, group in itertools.groupby(merged, key=lambda row: row[0]):
-            rows = list(group)
-            docs = np.concatenate([np.frombuffer(r[1], dtype="<i4") for r in rows])
-            tfs = np.concatenate([np.frombuffer(r[2], dtype="<u2") for r in rows])
-            keep = alive[docs]
-            docs, tfs = docs[keep], tfs[keep]
-            if len(docs) > 1 and not bool(np.all(docs[1:] > docs[:-1])):  # inputs' id ranges interleave
-                order = np.argsort(docs, kind="stable")
-                docs, tfs = docs[order], tfs[order]
-            yield term, docs, tfs
 
-    total = write_segment(conn, into, postings())
-    marks = ",".join("?" * len(segments))
-    conn.execute(f"DELETE FROM ix_postings WHERE segment IN ({marks})", list(segments))
-    conn.execute(f"DELETE FROM ix_segments WHERE segment IN ({marks})", list(segments))
-    return total
+def collect_garbage(conn: sqlite3.Connection, step_rows: int = STEP_ROWS) -> Iterator[None]:
+    """Delete, in steps, the rows of segments a merge cut short left behind (unlisted, in ``ix_garbage``)."""
+    rows = conn.execute(
+        "SELECT segment FROM ix_garbage WHERE segment NOT IN (SELECT segment FROM ix_segments)"
+    ).fetchall()
+    for (segment,) in rows:
+        yield from _delete_steps(conn, segment, step_rows)
 
 
 def segments_to_merge(conn: sqlite3.Connection) -> list[int]:

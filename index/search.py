@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
-from index import build
+from index import build, spans, tag_cache
 from index.abstain import Relevance, asks_live, relevance
-from index.answer import best_sentence
+from index.answer import MAX_WINDOW_CHARS, best_sentence
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
 from index.kinds import asked_kind
@@ -32,6 +32,7 @@ from index.reader.answerable import row as answerable_row
 from index.reader.model import load_answerable as answerable_model
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
+from index.sentences import split_sentences
 from index.tokenize import Segmenter
 from index.typos import corrections
 
@@ -41,6 +42,8 @@ MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
+ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
+# not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
 AUTHOR_QUESTION = re.compile(
     r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)"
 )
@@ -91,14 +94,21 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True) -> None:
+    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
+        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
+        (:mod:`index.tag_cache`, installed for the whole process)."""
         self.store = store
         self.index = SparseIndex(store.conn)
-        self.cache = QueryCache(store.path) if use_cache and str(store.path) != ":memory:" else None
+        on_disk = str(store.path) != ":memory:"
+        self.cache = QueryCache(store.path) if use_cache and on_disk else None
+        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
+        spans.use_segmenter(self.segmenter)
         self._folded: dict[int, tuple[str, str]] = {}
+        self._deadline = float("inf")
 
     def _user_words(self) -> list[str]:
         self._words_version = self.store.corpus_version
@@ -125,6 +135,13 @@ class Searcher:
         segmenter.initialize()
         with self._lock:
             self.segmenter = segmenter
+            spans.use_segmenter(segmenter)
+
+    def flush(self) -> None:
+        """Save the counts of cache writes that gave up (:mod:`index.cache_writes`) while the store was locked."""
+        for layer in (self.cache, self.tags):
+            if layer is not None:
+                layer.writes.flush()
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
@@ -132,6 +149,7 @@ class Searcher:
             self.segmenter, report = build.sync(
                 self.store, self.index, workers=workers, progress=progress, current=self.segmenter
             )
+            spans.use_segmenter(self.segmenter)
             self._words_version = self.store.corpus_version
             if self.cache is not None:
                 self.cache.clear_stale(self.version)
@@ -153,6 +171,7 @@ class Searcher:
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None
             if result is None:
+                self._deadline = started + ANSWER_BUDGET_S
                 result = self._answer_parts(question, k, qtype)
                 if self.cache is not None:
                     self.cache.put(key, k, version, self._payload(result))
@@ -225,6 +244,12 @@ class Searcher:
             asks_live(result.question) or named_missing or model.probability(features) < model.threshold
         )
         if result.abstained:
+            subject = described(result.question)
+            byline = fold(hits[0].passage.article.byline or "").replace(" ", "")
+            if subject and len(subject) >= 2 and subject in byline and self._answer_from_fields(result):
+                result.abstained = (
+                    False  # 叶传增是谁: the name signs the article found, whatever else it covers
+                )
             return
         if reading is not None:
             result.answer_confidence = round(reading.confidence, 4)
@@ -258,9 +283,8 @@ class Searcher:
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
             passage = passages[pid]
-            result.hits.append(
-                Hit(rank=rank, score=score, passage=passage, quote_span=self._quote(passage, result, rank))
-            )
+            quote = self._quote(passage, result, rank) if rank == 1 or not self._late() else _first(passage)
+            result.hits.append(Hit(rank=rank, score=score, passage=passage, quote_span=quote))
         return result, query
 
     def views(self, result: Result, query: Query) -> list[PassageView]:
@@ -268,10 +292,15 @@ class Searcher:
         asked = QuestionView(result.question, result.qtype, result.terms)
         top = result.hits[0].score or 1.0
         out = []
-        for hit in result.hits[:READ_DEPTH]:
+        for hit in result.hits[: 1 if self._late() else READ_DEPTH]:  # out of time: the best passage only
             quote = hit.quote_span if hit.rank == 1 else self._quote(hit.passage, result, 1)
             coverage = relevance(query, hit.passage).coverage
-            out.append(PassageView(hit.passage.text, hit.rank, hit.score / top, coverage, quote, asked))
+            text, lo = hit.passage.text, 0
+            if len(text) > MAX_WINDOW_CHARS:  # bounded work: read a long passage around its quote only
+                lo = max(0, min(quote[0] - MAX_WINDOW_CHARS // 4, len(text) - MAX_WINDOW_CHARS))
+                text = text[lo : lo + MAX_WINDOW_CHARS]
+                quote = (max(quote[0] - lo, 0), min(quote[1] - lo, len(text)))
+            out.append(PassageView(text, hit.rank, hit.score / top, coverage, quote, asked, lo))
         return out
 
     def _extract_answer(self, result: Result, views: list[PassageView], reading: Reading | None) -> None:
@@ -281,20 +310,25 @@ class Searcher:
         if self._answer_from_fields(result):
             result.answer_confidence = None  # read from a field of the article, not rated by the reader
             return
-        top = result.hits[0]
-        if reading is None or reading.confidence < reader_model().threshold:
+        model = reader_model()
+        if reading is None or reading.confidence < min(model.threshold, model.promote):
             return
         hit, view = result.hits[reading.view], views[reading.view]
-        quote = quote_around(hit.passage.text, view.quote, reading.span)
+        shown = reading.confidence >= model.threshold
+        span = (reading.span[0] + view.offset, reading.span[1] + view.offset)
+        supported = (view.quote[0] + view.offset, view.quote[1] + view.offset)
+        quote = quote_around(hit.passage.text, supported, span) if shown else supported
         if quote is None:
             return  # the answer stands away from the sentence that supports it: not shown
-        hit.quote_span, hit.answer_span = quote, reading.span
-        if hit is not top:
+        hit.quote_span = quote
+        if hit is not result.hits[0]:  # the reader's passage first: it holds the likeliest answer
             result.hits.remove(hit)
             result.hits.insert(0, hit)
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
-        result.answer = hit.passage.text[reading.span[0] : reading.span[1]]
+        if shown:
+            hit.answer_span = span
+            result.answer = hit.passage.text[span[0] : span[1]]
 
     def _answer_from_fields(self, result: Result) -> bool:
         """Who wrote it, who took the photo, when it was printed: answered from the article's own fields."""
@@ -361,6 +395,15 @@ class Searcher:
             return best_sentence(passage.text, result.terms, result.qtype, question=result.question)
         return best_sentence(passage.text, result.terms)
 
+    def _late(self) -> bool:
+        """Whether this question has used up its time budget (:data:`ANSWER_BUDGET_S`)."""
+        late = time.perf_counter() > self._deadline
+        if late:
+            log.warning(
+                "answer time budget of %.1f s used up: answering with what was found", ANSWER_BUDGET_S
+            )
+        return late
+
     def _fold(self, passage: Passage) -> str:
         """The passage's folded text, cached by paragraph id (and checked against the text)."""
         cached = self._folded.get(passage.id)
@@ -378,3 +421,9 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+def _first(passage: Passage) -> tuple[int, int]:
+    """The passage's first sentence: the quote of a runner-up once the time budget is used up."""
+    spans = split_sentences(passage.text)
+    return spans[0] if spans else (0, len(passage.text))

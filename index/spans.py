@@ -6,7 +6,6 @@ answer a question of type ``qtype``, each with a prior; ``extract`` in ``index.a
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -15,8 +14,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from index import jieba_cache, tag_cache
 from index.names import PERSON_TAGS, longer_names, place_runs
 from index.question import QuestionType
+from index.tokenize import Segmenter, cache_dir
 
 __all__ = [
     "JOIN_TAGS",
@@ -31,11 +32,15 @@ __all__ = [
     "extend_left",
     "inside",
     "names_person",
+    "preload",
     "tagged",
+    "use_segmenter",
 ]
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _pos: Any = None
+_segmenter: Segmenter | None = None
+_PLACE_CHARS = "省市县州区镇乡村"
 
 
 def word_list(name: str) -> list[str]:
@@ -94,29 +99,74 @@ class Candidate:
     prior: float
 
 
+def use_segmenter(segmenter: Segmenter | None) -> None:
+    """Tag with ``segmenter``'s own ``jieba.Tokenizer`` (jieba's dictionary plus the corpus's user words) from
+    now on — the :class:`~index.search.Searcher` passes its own, so a process loads one tokenizer, not two.
+    None: a segmenter without user words (loaded on first use)."""
+    global _segmenter, _pos
+    with _lock:
+        if segmenter is _segmenter:
+            return
+        _segmenter, _pos = segmenter, None
+    tagged.cache_clear()
+
+
+def _current_segmenter() -> Segmenter:
+    global _segmenter
+    with _lock:
+        if _segmenter is None:
+            _segmenter = Segmenter()
+        return _segmenter
+
+
+def _user_word_tag(word: str, user_words: frozenset[str]) -> str:
+    """A tag for a user word jieba's dictionary does not know: a place, an organisation, a person, or nz."""
+    if (
+        word[-1] in _PLACE_CHARS
+        or word.endswith(PLACE_ENDS)
+        or any(word + c in user_words for c in _PLACE_CHARS)
+    ):
+        return "ns"
+    if word.endswith(ORG_ENDS):
+        return "nt"
+    return "nr" if 2 <= len(word) <= 3 else "nz"
+
+
 def _tagger() -> Any:
-    """Return this process's jieba POS tagger (own ``jieba.Tokenizer``, created once)."""
+    """This process's jieba POS tagger over the segmenter's tokenizer (created once per segmenter)."""
     global _pos
+    segmenter = _current_segmenter()
     with _lock:
         if _pos is None:
-            import jieba
-            import jieba.posseg
-
-            logging.getLogger("jieba").setLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
-            _pos = jieba.posseg.POSTokenizer(tokenizer)
+            posseg = jieba_cache.import_posseg(cache_dir())
+            tags = dict(posseg.dt.word_tag_tab)
+            words = frozenset(segmenter.user_words)
+            tags.update({w: _user_word_tag(w, words) for w in segmenter.user_words if w not in tags})
+            pos = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+            pos.tokenizer = segmenter.jieba  # the segmenter's own, with the user words
+            pos.word_tag_tab = tags
+            _pos = pos
         return _pos
 
 
-@lru_cache(maxsize=64)
-def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
-    """Return ``(start, end, tag)`` of each jieba word of ``folded``."""
+def preload() -> None:
+    """Load the POS tagger now (e.g. on a background thread at start-up) instead of on the first miss."""
+    _tagger()
+
+
+def _tag_now(folded: str) -> tuple[tuple[int, int, str], ...]:
     out, pos = [], 0
     for pair in _tagger().cut(folded):
         out.append((pos, pos + len(pair.word), pair.flag))
         pos += len(pair.word)
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
+    """Return ``(start, end, tag)`` of each jieba word of ``folded`` (kept in the store's tag cache, so a text
+    is tagged once across processes; :mod:`index.tag_cache`)."""
+    return tag_cache.cached(f"pos:{_current_segmenter().dictionary_key}", folded, _tag_now)
 
 
 def extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags: frozenset[str]) -> int:
@@ -169,7 +219,9 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
         for m in _LOCATED.finditer(folded):
             out.append(Candidate(m.start(1), m.end(1), 1.2))
     if qtype is QuestionType.PERSON:
-        out.extend(Candidate(s, e, p) for s, e, p in longer_names(folded, words, _tagger().tokenizer.FREQ))
+        out.extend(
+            Candidate(s, e, p) for s, e, p in longer_names(folded, words, _current_segmenter().jieba.FREQ)
+        )
         for m in _FOREIGN_NAME.finditer(folded):
             out.append(_foreign_name(words, m.start(), m.end()))
         for m in _NAME_AFTER_TITLE.finditer(folded):

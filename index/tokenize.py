@@ -17,20 +17,22 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jieba
-
+from index import jieba_cache
 from index.normalize import fold
+
+if TYPE_CHECKING:
+    import jieba
 
 __all__ = ["BIGRAM_MARK", "Segmenter", "cache_dir", "load_list"]
 
 log = logging.getLogger(__name__)
-logging.getLogger("jieba").setLevel(logging.WARNING)
 
 #: Bigram tokens are plain two-character strings (they share the bag with words: measured best, see README).
 BIGRAM_MARK = ""
@@ -42,6 +44,7 @@ _MEASURES = frozenset("个名人家所亩元岁年月天日次场项门条支辆
 _PARTICLES = frozenset("了着过的")
 _COUNTING = ("几", "哪", "多少")
 _NUMERALS = "一两二三四五六七八九十几"
+_INIT_LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -88,6 +91,8 @@ class Segmenter:
         self.user_words = tuple(dict.fromkeys(fold(w) for w in user_words if w.strip()))
         self.bigrams = bigrams
         self._jieba: jieba.Tokenizer | None = None
+        self._key: tuple[tuple[str, ...], str] | None = None
+        self.from_cache = False  # whether the dictionary was loaded prepared (for tests and benchmarks)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the settings only: a worker process builds its own tokenizer (from the dictionary cache)."""
@@ -97,22 +102,30 @@ class Segmenter:
         self.user_words = state["user_words"]
         self.bigrams = state["bigrams"]
         self._jieba = None
+        self._key = None
+        self.from_cache = False
 
     def initialize(self) -> None:
-        """Load jieba's dictionary (from the cache when there is one) and add the user words. Idempotent."""
-        if self._jieba is not None:
-            return
-        directory = cache_dir()
-        tokenizer = jieba.Tokenizer()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            tokenizer.tmp_dir = str(directory)
-        except OSError as exc:  # read-only home: jieba falls back to the system temp dir
-            log.warning("cannot use %s for jieba's cache: %s", directory, exc)
-        tokenizer.initialize()
+        """Load jieba's dictionary with the user words, prepared (from :mod:`index.jieba_cache` when this set of
+        user words was prepared before, by any process). Idempotent."""
+        with _INIT_LOCK:  # a warm-up thread and the first answer may both ask (bot/warmup.py)
+            if self._jieba is not None:
+                return
+            tokenizer, self.from_cache = jieba_cache.prepared(
+                self.user_words, cache_dir(), self._add_user_words
+            )
+            self._jieba = tokenizer
+
+    def _add_user_words(self, tokenizer: jieba.Tokenizer) -> None:
         for word in self.user_words:
             tokenizer.add_word(word, _keep_whole_freq(tokenizer, word))
-        self._jieba = tokenizer
+
+    @property
+    def dictionary_key(self) -> str:
+        """Names this segmenter's dictionary (jieba's plus the user words), e.g. for tags cut with it."""
+        if self._key is None or self._key[0] != self.user_words:
+            self._key = (self.user_words, jieba_cache.dictionary_key(self.user_words))
+        return self._key[1]
 
     @property
     def jieba(self) -> jieba.Tokenizer:

@@ -1,14 +1,15 @@
-"""Writing the sparse index: add segmented paragraphs, drop deleted ones, keep every statistic exact.
+"""Writing the sparse index: segmented batches, dropping deleted paragraphs, merges; every statistic exact.
 
 Each call runs inside the caller's write transaction and leaves the ``ix_`` tables consistent; the caller
-bumps the version when it commits. See :mod:`index.postings` for the layout.
+bumps the version when it commits. New batches are written in steps by :mod:`index.staging`; merges return
+their steps (:func:`index.postings.merge_steps`). See :mod:`index.postings` for the layout.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,21 +20,20 @@ from index.postings import (
     get_meta,
     invert,
     merge_inverted,
-    merge_segments,
+    merge_steps,
     segments_to_merge,
     set_meta,
     sorted_from,
-    write_segment,
 )
 
 __all__ = [
     "Batch",
-    "add_documents",
     "join",
     "load_lengths",
     "merge_if_needed",
     "prepare",
     "remove_deleted",
+    "set_lengths",
     "sort_old_segment",
 ]
 
@@ -46,7 +46,7 @@ def load_lengths(conn: sqlite3.Connection, since_version: int = -1) -> dict[int,
     return {chunk: np.frombuffer(blob, dtype="<u4").copy() for chunk, blob in rows}
 
 
-def _set_lengths(conn: sqlite3.Connection, lengths: dict[int, int], version: int) -> None:
+def set_lengths(conn: sqlite3.Connection, lengths: dict[int, int], version: int) -> None:
     by_chunk: dict[int, list[tuple[int, int]]] = {}
     for pid, n in lengths.items():
         by_chunk.setdefault(pid >> CHUNK_BITS, []).append((pid & (_CHUNK - 1), n))
@@ -118,26 +118,7 @@ def join(batches: Sequence[Batch]) -> Batch:
     )
 
 
-def add_documents(conn: sqlite3.Connection, batch: Batch, version: int) -> None:
-    """Index new paragraphs (ids greater than any indexed before) as one new segment."""
-    if not batch.ids:
-        return
-    conn.executemany(
-        "INSERT OR REPLACE INTO ix_tokens(paragraph_id, tokens) VALUES (?, ?)",
-        zip(batch.ids, batch.texts, strict=True),
-    )
-    postings = batch.postings
-    segment = get_meta(conn, "next_segment") + 1
-    set_meta(conn, "next_segment", segment)
-    write_segment(conn, segment, postings.items())  # terms sorted: key-order inserts are fast
-    _update_df(conn, dict(zip(postings.terms, postings.df().tolist(), strict=True)))
-    _set_lengths(conn, dict(zip(batch.ids, batch.lengths, strict=True)), version)
-    set_meta(conn, "n_docs", get_meta(conn, "n_docs") + len(batch.ids))
-    set_meta(conn, "total_len", get_meta(conn, "total_len") + sum(batch.lengths))
-    set_meta(conn, "last_id", max(get_meta(conn, "last_id"), max(batch.ids)))
-
-
-def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 20000) -> int:
+def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 200) -> int:
     """Drop up to ``limit`` indexed paragraphs that the store has deleted; returns how many."""
     rows = conn.execute(
         "SELECT t.paragraph_id, t.tokens FROM ix_tokens t JOIN deleted_paragraphs d ON d.id = t.paragraph_id "
@@ -153,7 +134,7 @@ def remove_deleted(conn: sqlite3.Connection, version: int, limit: int = 20000) -
         total += len(tokens)
         deltas.update(set(tokens))
     _update_df(conn, {t: -n for t, n in deltas.items()})
-    _set_lengths(conn, {pid: 0 for pid, _ in rows}, version)
+    set_lengths(conn, {pid: 0 for pid, _ in rows}, version)
     conn.executemany("DELETE FROM ix_tokens WHERE paragraph_id = ?", [(pid,) for pid, _ in rows])
     set_meta(conn, "n_docs", get_meta(conn, "n_docs") - len(rows))
     set_meta(conn, "total_len", get_meta(conn, "total_len") - total)
@@ -169,30 +150,26 @@ def _alive(conn: sqlite3.Connection) -> np.ndarray:
     return alive
 
 
-def _merge_into_new(conn: sqlite3.Connection, segments: list[int]) -> None:
+def _merge_into_new(conn: sqlite3.Connection, segments: list[int]) -> Iterator[None]:
+    """Allocate the merged segment's id now (the caller commits it), and return the merge's steps."""
     segment = get_meta(conn, "next_segment") + 1
     set_meta(conn, "next_segment", segment)
-    merge_segments(conn, segments, segment, _alive(conn))
+    return merge_steps(conn, segments, segment, _alive(conn))
 
 
-def merge_if_needed(conn: sqlite3.Connection) -> int:
-    """Merge the smallest segments when there are too many; returns how many segments were merged."""
+def merge_if_needed(conn: sqlite3.Connection) -> tuple[int, Iterator[None]] | None:
+    """The merge due now, if any: (how many segments it merges, its steps — see :func:`merge_steps`)."""
     merge = segments_to_merge(conn)
-    if merge:
-        _merge_into_new(conn, merge)
-    return len(merge)
+    return (len(merge), _merge_into_new(conn, merge)) if merge else None
 
 
-def sort_old_segment(conn: sqlite3.Connection) -> bool:
-    """Rewrite one segment written before ids were kept ascending (see :func:`index.postings.sorted_from`).
+def sort_old_segment(conn: sqlite3.Connection) -> Iterator[None] | None:
+    """The steps rewriting one segment written before ids were kept ascending (see :func:`sorted_from`).
 
-    Returns False when none is left. Search is exact either way; sorted ids let it look up candidates by
-    binary search instead of testing every posting.
+    None when none is left. Search is exact either way; sorted ids let it look up candidates by binary
+    search instead of testing every posting.
     """
     row = conn.execute(
         "SELECT segment FROM ix_segments WHERE segment < ? ORDER BY segment LIMIT 1", (sorted_from(conn),)
     ).fetchone()
-    if row is None:
-        return False
-    _merge_into_new(conn, [row[0]])
-    return True
+    return None if row is None else _merge_into_new(conn, [row[0]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import index.topk as topk
 from corpus.models import Article, Caption, Paragraph
 from corpus.store import Store
 from index.bm25 import SparseIndex
+from index.staging import Staged
 from index.tokenize import Segmenter
-from index.writer import Batch, join, prepare
+from index.writer import join, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -145,13 +147,13 @@ def test_a_reader_answers_while_a_writer_is_mid_sync(
 
     inside: list[list[int]] = []
     between: list[list[int]] = []
-    write = bm25.add_documents
+    publish = bm25.publish_documents
 
-    def write_then_read(conn: sqlite3.Connection, batch: Batch, version: int) -> None:
-        write(conn, batch, version)
+    def publish_then_read(staged: Staged, version: int, histogram: Counter[int]) -> None:
+        publish(staged, version, histogram)
         inside.append(found())  # the writer's transaction is still open: the reader sees the last commit
 
-    monkeypatch.setattr(bm25, "add_documents", write_then_read)
+    monkeypatch.setattr(bm25, "publish_documents", publish_then_read)
     writer.sync(split, progress=lambda done, total: between.append(found()))
     assert inside == [[1], [1, 3, 4]]
     assert between == [[1, 3, 4], [1, 3, 4, 5, 6]]

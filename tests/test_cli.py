@@ -169,3 +169,29 @@ def test_stats_counts_cache_hits(env_db: Path, capsys: pytest.CaptureFixture[str
     stats = json.loads(capsys.readouterr().out)
     assert stats["articles"] == 4
     assert stats["cache"]["hits"] >= 1
+
+
+def test_stats_counts_cache_writes_that_gave_up(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    from corpus.store import Store
+    from index import tag_cache
+    from index.search import Searcher
+
+    searcher = Searcher(Store.open(env_db))
+    tagged_before = tag_cache.computed()
+    holder = sqlite3.connect(env_db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # an ingest in another process holds the write lock
+    try:
+        assert searcher.ask("剑河的中药材有哪些品种").hits  # answered all the same
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    searcher.flush()  # the counts are saved once the store is free (newsqa ask does this before it exits)
+    assert main(["stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["cache"]["writes_given_up"] == 2  # the miss counter, then the answer (skipped: back-off)
+    assert stats["cache"]["entries"] == 0
+    tagged = tag_cache.computed() - tagged_before
+    assert tagged >= 3  # POS tags and LAC entities of the passages read
+    assert stats["tag_cache"]["writes_given_up"] == tagged  # none kept: one waited, the rest skipped

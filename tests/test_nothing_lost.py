@@ -8,9 +8,10 @@ import pytest
 
 from corpus.debris import article_text, debris, fold, invented
 from corpus.encoding import decode
-from corpus.ingest import bundled_corpus_dir, walk
+from corpus.ingest import bundled_corpus_dir
 from corpus.models import JOINED, Article, Caption, Paragraph
 from corpus.readers import read_source
+from corpus.walk import walk
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data"
@@ -18,7 +19,10 @@ PEOPLES_DAILY = SHARED / "data" / "peoples-daily" / "articles"
 
 
 def _files(folder: Path) -> list[Path]:
-    return [p for p in walk(folder) if p.name != "expected_articles.json"] if folder.exists() else []
+    if not folder.exists():
+        return []
+    found = [Path(f.path) for f in walk(str(folder)) if f.reason is None]
+    return [p for p in found if p.name != "expected_articles.json"]
 
 
 OURS = _files(DATA / "pages") + _files(DATA / "sources") + _files(bundled_corpus_dir())

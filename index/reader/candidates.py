@@ -25,7 +25,7 @@ from index.kinds import (
 from index.phrases import phrases
 from index.question import QuestionType, described, fold_chars, wh_split
 from index.reader.entities import TAGS, entities
-from index.spans import Candidate, candidates, descriptions, names_person
+from index.spans import TITLE, Candidate, candidates, descriptions, names_person
 
 __all__ = ["MAX_ANSWER_CHARS", "SOURCES", "TYPED", "Span", "gather"]
 
@@ -88,6 +88,24 @@ def _proposals(question: str, folded: str) -> list[tuple[Candidate, str]]:
     return out
 
 
+_LEADING = frozenset("了的地得着过在于是为和与及并而把被将从向对由")
+_TITLE_TAIL = re.compile(rf"(?:{TITLE.pattern})$")
+
+
+def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
+    """A span without outer spaces, a leading particle (``了绫罗人民游乐园…``) or the last character of a post
+    it was cut from (``任刘磊`` after 主任, ``理向铮`` after 总经理)."""
+    while start < end and folded[start].isspace():
+        start += 1
+    while end > start and folded[end - 1].isspace():
+        end -= 1
+    if (end - start > 2 and folded[start] in _LEADING) or (
+        end - start > 2 and _TITLE_TAIL.search(folded, max(0, start - 8), start + 1)
+    ):
+        start += 1
+    return start, end
+
+
 def gather(question: str, folded: str) -> list[Span]:
     """The candidate spans of ``folded`` (a ``fold_chars`` copy of the passage) for ``question``.
 
@@ -98,11 +116,7 @@ def gather(question: str, folded: str) -> list[Span]:
     q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
     merged: dict[tuple[int, int], tuple[float, set[str]]] = {}
     for cand, source in _proposals(question, folded):
-        start, end = cand.start, cand.end
-        while start < end and folded[start].isspace():
-            start += 1
-        while end > start and folded[end - 1].isspace():
-            end -= 1
+        start, end = _trim(folded, cand.start, cand.end)
         if not 0 < end - start <= MAX_ANSWER_CHARS:
             continue
         value = _compact(folded[start:end])

@@ -121,6 +121,7 @@ class PassageView:
     coverage: float
     quote: tuple[int, int]
     question: QuestionView
+    offset: int = 0  # where ``text`` starts in its passage (a long passage is read around its quote only)
 
     @cached_property
     def folded(self) -> str:
