@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from bot.settings import Settings
-from index.question import QuestionType
+from index.reader.question import QuestionType
 from index.result import Result
 
 __all__ = ["AnswerPool", "PoolUnavailable"]
