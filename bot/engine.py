@@ -1,21 +1,27 @@
 """The conversation engine: questions, follow-ups, paging, article view, feedback. No transport here.
 
 The terminal chat and the Telegram bot both call :class:`Engine`; renderers turn its :class:`Reply` into text.
-Synchronous and thread-safe (one lock around the SQLite work); async callers use ``asyncio.to_thread``.
+Synchronous and thread-safe: one writer per chat at a time (:class:`bot.chat_locks.KeyedLocks`), one lock
+around the SQLite work of this process; the answering itself (:meth:`Searcher.ask`) runs in the answer pool
+when one is given (:mod:`bot.answer_pool`, ``newsqa serve``), else here under that lock. Async callers use
+``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
+from typing import Protocol
 
 from bot import cards
+from bot.answer_pool import PoolUnavailable
 from bot.buttons import parse as parse_button
+from bot.chat_locks import KeyedLocks
 from bot.examples import example_questions
 from bot.followup import resolve
 from bot.library import open_searcher
+from bot.notices import CHITCHAT, LATIN_QUESTION, NOTICES
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
 from bot.state import Asked, ChatState, StateStore
@@ -26,46 +32,37 @@ from index.search import Result, Searcher, clean_question
 log = logging.getLogger(__name__)
 
 MORE_K = 1 + 3 * cards.RESULTS_PER_PAGE  # passages kept for 更多结果
-NOTICES = {
-    "empty": "请直接输入问题，例如：{example}",
-    "too_long": "问题太长了（{length}字）。请把问题缩短到{limit}字以内，只问一件事。",
-    "sticker": "收到贴纸 🙂 我只能回答文字问题，例如：{example}",
-    "photo": "我还看不懂图片，请用文字提问，例如：{example}",
-    "voice": "我还听不懂语音，请用文字提问，例如：{example}",
-    "other": "我只能回答文字问题，例如：{example}",
-    "error": "抱歉，处理这条消息时出了问题，请稍后再试。",
-    "stale": "这个按钮已经过期了，请重新提问。",
-    "hello": "你好！直接输入问题即可，例如：{example}",
-    "thanks": "不客气！还有问题尽管问，例如：{example}",
-    "bye": "再见！有问题随时来问。",
-    "english": "资料库里是中文报纸文章，请用中文提问，例如：{example}\n"
-    "The articles are in Chinese: please ask in Chinese, e.g. {example}",
-}
-#: Messages that are not questions: a greeting, thanks, goodbye (answered kindly, never searched).
-CHITCHAT = (
-    (
-        re.compile(
-            r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|早上好|下午好|晚上好|在吗)[呀啊哦！!。.~～\s]*$", re.I
-        ),
-        "hello",
-    ),
-    (re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks?|thank you)[你您啦了呀！!。.~～\s]*$", re.I), "thanks"),
-    (re.compile(r"^(?:再见|拜拜|bye|goodbye)[啦了呀！!。.~～\s]*$", re.I), "bye"),
-)
-_LATIN_QUESTION = re.compile(r"^[A-Za-z][A-Za-z0-9\s,.'?!:;\-]{5,}$")
+
+
+class Answerer(Protocol):
+    """Where ``Searcher.ask`` runs instead of this process (:class:`bot.answer_pool.AnswerPool`)."""
+
+    def ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result: ...
 
 
 class Engine:
     """One engine per process, shared by every chat."""
 
-    def __init__(self, searcher: Searcher, settings: Settings) -> None:
+    def __init__(self, searcher: Searcher, settings: Settings, pool: Answerer | None = None) -> None:
         self.searcher = searcher
         self.store = searcher.store
         self.settings = settings
-        self.lock = threading.RLock()
+        self.pool = pool
+        self.lock = threading.RLock()  # this process's store connection: state, articles, local answers
+        self.chats = KeyedLocks()  # one writer per chat's state
         self.state = StateStore(self.store.conn, self.lock)
         self._examples: list[str] | None = None
         self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
+
+    def _ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
+        """``Searcher.ask`` in the answer pool when there is one (no lock held meanwhile), else here."""
+        if self.pool is not None:
+            try:
+                return self.pool.ask(question, k, qtype)
+            except PoolUnavailable:
+                pass  # stopped or broken: answer here, slower but answered
+        with self.lock:
+            return self.searcher.ask(question, k=k, qtype=qtype)
 
     # -- entry points -------------------------------------------------------------------------------------
 
@@ -79,34 +76,38 @@ class Engine:
         for pattern, kind in CHITCHAT:
             if pattern.match(text):
                 return self.notice(kind)
-        if _LATIN_QUESTION.match(text):
+        if LATIN_QUESTION.match(text):
             return self.notice("english")
-        with self.lock:
-            previous = self.state.last_asked(chat_id)
-            resolved = resolve(
-                text,
-                self._last_asked(previous.resolved) if previous else None,
-                self.searcher.segmenter.query_tokens,
-                self._person_answered(previous) if text.startswith(("他", "她")) else None,
-            )
+        with self.chats.hold(chat_id):
+            with self.lock:
+                previous = self.state.last_asked(chat_id)
+            person = self._person_answered(previous) if text.startswith(("他", "她")) else None
+            with self.lock:
+                resolved = resolve(
+                    text,
+                    self._last_asked(previous.resolved) if previous else None,
+                    self.searcher.segmenter.query_tokens,
+                    person,
+                )
             qtype = None
             if resolved.followup and resolved.keeps_type and previous is not None and previous.qtype:
                 qtype = QuestionType(previous.qtype)
-            result = self.searcher.ask(resolved.question, k=MORE_K, qtype=qtype)
-            asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
-            reply = cards.answer_card(result, asked.id)
-            if resolved.followup:
-                reply.blocks.insert(0, Block(BlockKind.NOTE, f"（理解为：{resolved.question}）"))
-            if result.hits and not result.abstained:
-                top = result.hits[0].passage
-                self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
+            result = self._ask(resolved.question, k=MORE_K, qtype=qtype)
+            with self.lock:
+                asked = self.state.record_question(chat_id, text, resolved.question, result.qtype.value)
+                reply = cards.answer_card(result, asked.id)
+                if resolved.followup:
+                    reply.blocks.insert(0, Block(BlockKind.NOTE, f"（理解为：{resolved.question}）"))
+                if result.hits and not result.abstained:
+                    top = result.hits[0].passage
+                    self.state.save(ChatState(chat_id, asked.id, 0, top.article.uid, top.ordinal))
             return reply
 
     def _person_answered(self, previous: Asked | None) -> str | None:
         """The person the chat's last answer named, for 他/她 (the answer comes from the query cache)."""
         if previous is None or previous.qtype != QuestionType.PERSON.value:
             return None
-        return self.searcher.ask(previous.resolved, k=MORE_K, qtype=_qtype(previous.qtype)).answer
+        return self._ask(previous.resolved, k=MORE_K, qtype=_qtype(previous.qtype)).answer
 
     def _last_asked(self, question: str) -> str:
         """The previous question, or its last part when it asked two things (a follow-up continues from there)."""
@@ -122,8 +123,9 @@ class Engine:
             return self.about()
         if name == "ask":
             return self.handle_text(chat_id, args) if args.strip() else self.notice("empty")
-        with self.lock:
-            state = self.state.load(chat_id)
+        with self.chats.hold(chat_id):
+            with self.lock:
+                state = self.state.load(chat_id)
             if name == "more":
                 return self.more(chat_id, state.ask_id, state.page + 1, edit=False)
             if name == "article":
@@ -143,7 +145,7 @@ class Engine:
         if press is None:
             log.info("Button press with malformed data in chat %s", chat_id)
             return self.notice("stale")
-        with self.lock:
+        with self.chats.hold(chat_id):
             if press.kind == "m":
                 return self.more(chat_id, int(press.key), press.number, edit=True)
             if press.kind == "a":
@@ -159,8 +161,7 @@ class Engine:
         query = (query or "").strip()[: self.settings.max_question_chars]
         if not query:
             return []
-        with self.lock:
-            result = self.searcher.ask(query, k=limit)
+        result = self._ask(query, k=limit)
         if result.abstained:
             return []
         found: list[tuple[str, Reply]] = []
@@ -188,8 +189,7 @@ class Engine:
 
     def ask(self, question: str, k: int = 5) -> Result:
         """The same answer `newsqa ask` prints."""
-        with self.lock:
-            return self.searcher.ask(question, k=k)
+        return self._ask(question, k=k)
 
     def more(self, chat_id: int, ask_id: int | None, page: int, *, edit: bool) -> Reply:
         """更多结果: the next passages of a question this chat asked."""
@@ -197,30 +197,33 @@ class Engine:
         if asked is None or asked.chat_id != chat_id:
             return cards.text_card("还没有问题可以翻页：先提一个问题。")
         qtype = QuestionType(asked.qtype) if asked.qtype else None
-        result = self.searcher.ask(asked.resolved, k=MORE_K, qtype=qtype)
+        result = self._ask(asked.resolved, k=MORE_K, qtype=qtype)
         reply = cards.more_card(result, asked.id, page)
         reply.edit = edit
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, asked.id, page, state.article_uid, state.paragraph))
+        with self.lock:
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, asked.id, page, state.article_uid, state.paragraph))
         return reply
 
     def article(self, chat_id: int, uid: str, marked: int | None, page: int | None, *, edit: bool) -> Reply:
         """查看原文: one page of the whole article."""
-        found = self.store.article(uid)
-        if found is None:
-            return self.notice("stale")
-        info, passages = found
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, state.ask_id, state.page, info.uid, marked or 1))
+        with self.lock:
+            found = self.store.article(uid)
+            if found is None:
+                return self.notice("stale")
+            info, passages = found
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, state.ask_id, state.page, info.uid, marked or 1))
         return cards.article_card(info, passages, marked, page, edit=edit)
 
     def paragraph(self, chat_id: int, uid: str, ordinal: int, *, edit: bool) -> Reply:
         """One paragraph, with ‹ › to its neighbours."""
-        passage = self.store.passage_at(uid, ordinal)
-        if passage is None:
-            return cards.text_card("没有这一段了。", toast="没有这一段了")
-        state = self.state.load(chat_id)
-        self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
+        with self.lock:
+            passage = self.store.passage_at(uid, ordinal)
+            if passage is None:
+                return cards.text_card("没有这一段了。", toast="没有这一段了")
+            state = self.state.load(chat_id)
+            self.state.save(ChatState(chat_id, state.ask_id, state.page, uid, ordinal))
         return cards.paragraph_card(passage, edit=edit)
 
     def feedback(
@@ -231,8 +234,9 @@ class Engine:
         asked = self.state.asked(ask_id)
         if asked is None or asked.chat_id != chat_id:
             return Reply([], toast="这个按钮不属于这个聊天的问题，没有记下")
-        passage = self.store.passages([passage_id]).get(passage_id)
-        answer = self.searcher.ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
+        with self.lock:
+            passage = self.store.passages([passage_id]).get(passage_id)
+        answer = self._ask(asked.resolved, k=MORE_K, qtype=_qtype(asked.qtype)).answer
         self.state.add_feedback(
             chat_id,
             asked,
@@ -287,10 +291,11 @@ def _qtype(value: str | None) -> QuestionType | None:
     return QuestionType(value) if value else None
 
 
-def open_engine(settings: Settings, *, warm_up: bool = False) -> Engine:
+def open_engine(settings: Settings, pool: Answerer | None = None, *, warm_up: bool = False) -> Engine:
     """Open the store named by ``settings`` (building it from the bundled corpus if missing) and the engine;
-    ``warm_up`` loads the taggers on a background thread (:mod:`bot.warmup`: the bot and the chat)."""
-    engine = Engine(open_searcher(settings), settings)
+    ``pool`` answers in worker processes (``newsqa serve``); ``warm_up`` loads the taggers on a background
+    thread (:mod:`bot.warmup`: the bot without a pool, and the chat)."""
+    engine = Engine(open_searcher(settings), settings, pool)
     if warm_up:
         from bot import warmup
 

@@ -34,6 +34,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSQA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
     Setting("NEWSQA_MAX_QUESTION_CHARS", "1000", "Longer messages get a friendly request to shorten them."),
     Setting("NEWSQA_WORKERS", "2", "Processes used to segment text during ingest."),
+    Setting(
+        "NEWSQA_ANSWER_WORKERS",
+        "CPU count",
+        "Processes `newsqa serve` answers questions in (0: in the bot's own process, on threads).",
+    ),
     Setting("NEWSQA_MAX_FILE_MB", "50", "Source files larger than this (MB) are refused by ingest, unread."),
     Setting(
         "TELEGRAM_BOT_TOKEN",
@@ -55,6 +60,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest webhook request body accepted (bytes); bigger ones get 413 before they are read.",
     ),
 )
+
+
+def cpu_count() -> int:
+    """The processors this process may run on (its affinity, e.g. a container's ``--cpuset-cpus``)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _int(env: Mapping[str, str], name: str, default: str) -> int:
@@ -83,6 +96,7 @@ class Settings:
     log_level: str = "INFO"
     max_question_chars: int = 1000
     workers: int = 2
+    answer_workers: int = field(default_factory=lambda: cpu_count())
     max_file_mb: int = 50
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str | None = None
@@ -105,6 +119,7 @@ class Settings:
             log_level=level,
             max_question_chars=_int(env, "NEWSQA_MAX_QUESTION_CHARS", "1000"),
             workers=max(1, _int(env, "NEWSQA_WORKERS", "2")),
+            answer_workers=max(0, _int(env, "NEWSQA_ANSWER_WORKERS", str(cpu_count()))),
             max_file_mb=_positive(env, "NEWSQA_MAX_FILE_MB", "50"),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 # Opt in to python-telegram-bot's timedelta durations (retry_after): the old int form is deprecated and warns.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -45,6 +46,9 @@ from bot.telegram_handlers import (
 )
 from bot.telegram_send import Sender
 from bot.updates import JournalProcessor, JournalQueue, UpdateJournal
+
+if TYPE_CHECKING:
+    from bot.answer_pool import AnswerPool
 
 __all__ = [
     "COMMANDS",
@@ -95,9 +99,12 @@ def api_urls(base: str) -> tuple[str, str]:
     return f"{base}/bot", f"{base}/file/bot"
 
 
-def build_application(settings: Settings, engine: Conversation) -> Application:
+def build_application(
+    settings: Settings, engine: Conversation, pool: AnswerPool | None = None
+) -> Application:
     """The Application with every handler, the rate limiter, the error handler and the update journal in the
-    store at ``settings.db_path`` (not started)."""
+    store at ``settings.db_path`` (not started). ``pool`` (the engine's answer pool) starts with the
+    Application's initialize and stops with its shutdown."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs URLs, and URLs hold the token
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -109,7 +116,12 @@ def build_application(settings: Settings, engine: Conversation) -> Application:
     journal = UpdateJournal(settings.db_path)
     sender = Sender(journal)
     queue = JournalQueue(journal, sender.saw_update)
-    processor = JournalProcessor(queue, lambda u, box: sender.resume(u.get_bot(), u.update_id, box))
+    processor = JournalProcessor(
+        queue,
+        lambda u, box: sender.resume(u.get_bot(), u.update_id, box),
+        start=pool.start if pool is not None else None,
+        stop=pool.close if pool is not None else None,
+    )
     application = builder.update_queue(queue).concurrent_updates(processor).build()
     application.bot_data["engine"] = engine
     application.bot_data["sender"] = sender
@@ -175,11 +187,14 @@ def run(settings: Settings) -> int:
         )
         return 1
     redact_token(token)
+    from bot.answer_pool import AnswerPool
     from bot.engine import open_engine  # heavy: jieba and the index load here, not at import
     from bot.telegram_serve import serve
 
-    engine = open_engine(settings, warm_up=True)  # taggers load on a thread (bot/warmup.py)
-    application = build_application(settings, engine)
+    pool = AnswerPool(settings) if settings.answer_workers > 0 else None
+    # with a pool the workers load the taggers (bot/answer_pool.py); without, a thread here (bot/warmup.py)
+    engine = open_engine(settings, pool, warm_up=pool is None)
+    application = build_application(settings, engine, pool)
     try:
         asyncio.run(serve(settings, application, prepare))
     except InvalidToken:
@@ -191,6 +206,8 @@ def run(settings: Settings) -> int:
     finally:
         if engine.warm_up is not None:  # a model still loading in C++ must not meet the interpreter's exit
             engine.warm_up.join(timeout=60)
+        if pool is not None:
+            pool.close()  # already stopped with the Application, unless it failed before
         application.bot_data["journal"].close()
         close = getattr(engine, "close", None)
         if callable(close):

@@ -1,8 +1,9 @@
 """The Telegram handlers: each update in, the engine's reply out as HTML messages with an inline keyboard.
 
 Private chats: any text is a question. Groups: ``/ask 问题`` and replies to the bot (privacy mode delivers
-nothing else). Inline mode: ``@bot 问题``. The engine is synchronous and runs on a worker thread; these
-handlers only move its replies to and from Telegram. :mod:`bot.telegram_app` wires them into an Application.
+nothing else). Inline mode: ``@bot 问题``. The engine is synchronous and runs on a worker thread (its answering
+in the answer pool's processes); these handlers only move its replies to and from Telegram, with the typing
+indicator while an answer takes long. :mod:`bot.telegram_app` wires them into an Application.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.render_html import render
 from bot.reply import Block, BlockKind, Reply
 from bot.telegram_send import NO_PREVIEW, Sender
+from bot.telegram_typing import typing_while
 
 __all__ = [
     "ENGINE_COMMANDS",
@@ -113,13 +115,6 @@ async def send(
     )
 
 
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    try:
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    except TelegramError as exc:  # a lost typing indicator is not worth failing the answer
-        logger.debug("Typing action failed: %s", exc)
-
-
 def _reply_to(update: Update) -> int | None:
     """In groups, answers quote the message they answer."""
     message = update.effective_message
@@ -137,9 +132,8 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name, args = (found.group(1).lower(), found.group(2).strip()) if found else ("help", "")
     if name not in ENGINE_COMMANDS:
         name, args = "help", ""
-    if name == "ask":
-        await _typing(context, message.chat_id)
-    reply = await asyncio.to_thread(_engine(context).handle_command, message.chat_id, name, args)
+    answer = asyncio.to_thread(_engine(context).handle_command, message.chat_id, name, args)
+    reply = await typing_while(context.bot, message.chat_id, answer)
     await send(context, update, message.chat_id, reply, _reply_to(update))
 
 
@@ -148,8 +142,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None or not _addressed_to_bot(message, context.bot.id):
         return
-    await _typing(context, message.chat_id)
-    reply = await asyncio.to_thread(_engine(context).handle_text, message.chat_id, message.text)
+    answer = asyncio.to_thread(_engine(context).handle_text, message.chat_id, message.text)
+    reply = await typing_while(context.bot, message.chat_id, answer)
     await send(context, update, message.chat_id, reply, _reply_to(update))
 
 

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
@@ -56,6 +57,8 @@ async def serve(
     """Run ``application`` until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # engine calls wait on the answer pool in threads: enough of them that journal writes never queue behind
+    loop.set_default_executor(ThreadPoolExecutor(max(32, 8 * settings.answer_workers), "newsqa"))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if not await with_retries("the start", application.initialize, stop):

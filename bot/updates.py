@@ -3,7 +3,8 @@
 Long polling confirms updates with the next ``getUpdates`` offset, and a webhook's 200 tells Telegram the update
 arrived; python-telegram-bot does both right after putting the update on its queue. So :class:`JournalQueue`
 (the Application's update queue) writes the update to ``tg_updates`` before queueing it, and
-:class:`JournalProcessor` marks it done once every handler has run. While an answer is being sent, its rendered
+:class:`JournalProcessor` marks it done once every handler has run. Updates of different chats are handled
+concurrently, those of one chat one after the other, in the order they were queued. While an answer is being sent, its rendered
 chunks are kept with the update (the *outbox*), so a restart finishes sending it instead of answering again.
 
 On start :meth:`JournalQueue.replay` queues what a crash left behind: ``pending`` updates are handled again,
@@ -27,7 +28,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-__all__ = ["SCHEMA", "JournalProcessor", "JournalQueue", "UpdateJournal"]
+from bot.chat_locks import AsyncKeyedLocks
+
+__all__ = ["MAX_CONCURRENT", "SCHEMA", "JournalProcessor", "JournalQueue", "UpdateJournal", "chat_key"]
 
 from corpus.store_guard import APPLICATION_ID
 
@@ -162,14 +165,51 @@ class JournalQueue(asyncio.Queue[object]):
 Resume = Callable[[Update, dict[str, Any]], Awaitable[None]]
 
 
-class JournalProcessor(BaseUpdateProcessor):
-    """Handles one update at a time (in order, as before) and marks it done in the journal afterwards."""
+#: Updates handled at once (PTB's semaphore, first come first served); the CPU is bounded by the answer pool.
+MAX_CONCURRENT = 256
 
-    def __init__(self, queue: JournalQueue, resume: Resume) -> None:
-        super().__init__(max_concurrent_updates=1)
+
+def chat_key(update: object) -> int | None:
+    """What orders updates: the chat (a button press: the chat of its message), else the user (inline
+    queries); None for anything else (handled without waiting for others)."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.callback_query is not None and update.callback_query.message is not None:
+        return update.callback_query.message.chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+class JournalProcessor(BaseUpdateProcessor):
+    """Handles updates of different chats concurrently and each chat's in the order they came, and marks each
+    done in the journal once handled. ``start`` and ``stop`` run with the Application's initialize and
+    shutdown (the answer pool's workers)."""
+
+    def __init__(
+        self,
+        queue: JournalQueue,
+        resume: Resume,
+        *,
+        max_concurrent: int = MAX_CONCURRENT,
+        start: Callable[[], None] | None = None,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(max_concurrent_updates=max_concurrent)
         self.queue, self.resume = queue, resume
+        self.chats = AsyncKeyedLocks()
+        self._start, self._stop = start, stop
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's earlier updates, then handle this one."""
+        key = chat_key(update)
+        if key is None:
+            await self._process(update, coroutine)
+            return
+        async with self.chats.hold(key):
+            await self._process(update, coroutine)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handlers (or finish the outbox a crash interrupted), then mark the update done."""
         update_id = update.update_id if isinstance(update, Update) else None
         outbox = self.queue.outboxes.pop(update_id, None) if update_id is not None else None
@@ -188,7 +228,11 @@ class JournalProcessor(BaseUpdateProcessor):
                 await asyncio.to_thread(self.queue.journal.done, update_id)
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Start what answering needs (the answer pool: seconds, on a thread)."""
+        if self._start is not None:
+            await asyncio.to_thread(self._start)
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Stop it, after the last update was handled (the Application has stopped)."""
+        if self._stop is not None:
+            await asyncio.to_thread(self._stop)

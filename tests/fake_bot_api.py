@@ -21,7 +21,7 @@ Faults (:meth:`FakeBotAPI.fault`), as Telegram and the network produce them: ``5
 ``Internal Server Error``), ``502`` (the front proxy's HTML page, no JSON), ``drop`` (the call is carried out,
 then the connection is closed without a response: the answer was delivered but the bot cannot know),
 ``latency`` (the call is carried out, its response waits ``seconds``: past the client's read timeout, the
-same doubt as ``drop``). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
+same doubt as ``drop``); :attr:`FakeBotAPI.latency` delays every response (a round trip to Telegram). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
 before it is answered (a test kills the bot there).
 """
 
@@ -182,6 +182,7 @@ class Sent:
     entities: list[dict[str, Any]]
     reply_markup: dict[str, Any] | None
     edits: int = 0
+    at: float = 0.0  # time.monotonic() when it was sent (bench/load.py's time to answer)
 
     def bold(self) -> list[str]:
         """The bold spans of the text (UTF-16 offsets resolved)."""
@@ -221,6 +222,7 @@ class FakeBotAPI:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
+        self.latency = 0.0  # every response waits this long (a Bot API round trip; bench/load.py)
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -258,6 +260,11 @@ class FakeBotAPI:
         """Parameters of every call of ``method`` that reached it (refused ones are also in ``errors``)."""
         with self._lock:
             return [params for name, params in self._calls if name == method]
+
+    def log(self) -> list[tuple[str, dict[str, Any]]]:
+        """(method, parameters) of every call that reached it, in the order they arrived."""
+        with self._lock:
+            return list(self._calls)
 
     def messages(self, chat_id: int) -> list[Sent]:
         """The bot's messages in a chat, oldest first, as they stand now."""
@@ -414,6 +421,8 @@ class FakeBotAPI:
             hook()
         if fault is not None and fault.kind == "latency":
             time.sleep(fault.seconds)
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None and fault.kind == "drop":
             raise Dropped(method)
         return result
@@ -453,7 +462,15 @@ class FakeBotAPI:
         with self._lock:
             if chat_id not in self._chats:
                 raise ApiError(400, "Bad Request: chat not found")
-            sent = Sent(chat_id, self._next_message_id(chat_id), params["text"], text, entities, None)
+            sent = Sent(
+                chat_id,
+                self._next_message_id(chat_id),
+                params["text"],
+                text,
+                entities,
+                None,
+                at=time.monotonic(),
+            )
             sent.reply_markup = params.get("reply_markup")
             self._sent[(chat_id, sent.message_id)] = sent
             return self._message_json(sent)

@@ -51,3 +51,11 @@ def test_max_file_mb() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"NEWSQA_MAX_FILE_MB": "0"})
     assert str(caught.value) == "NEWSQA_MAX_FILE_MB must be at least 1, not 0. Fix it in the environment."
+
+
+def test_answer_workers_default_to_the_cores_and_zero_means_in_process() -> None:
+    import os
+
+    assert Settings.from_env({}).answer_workers == len(os.sched_getaffinity(0))
+    assert Settings.from_env({"NEWSQA_ANSWER_WORKERS": "0"}).answer_workers == 0
+    assert Settings.from_env({"NEWSQA_ANSWER_WORKERS": "3"}).answer_workers == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,9 +24,10 @@ QUESTIONS = [
 ]
 
 
-def _env(db: Path, base_url: str, token: str) -> dict[str, str]:
+def _env(db: Path, base_url: str, token: str, answer_workers: int = 0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSQA_"))}
     env |= {"NEWSQA_DB": str(db), "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url}
+    env["NEWSQA_ANSWER_WORKERS"] = str(answer_workers)
     env["NEWSQA_CACHE_DIR"] = os.environ.get("NEWSQA_CACHE_DIR", "")
     return env
 
@@ -43,7 +45,7 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
     fake = FakeBotAPI()
     fake.start()
     log = tmp_path / "serve.log"
-    env = _env(fresh_db, fake.base_url, fake.token)
+    env = _env(fresh_db, fake.base_url, fake.token, answer_workers=1)  # a worker process answers
     chats = list(range(500, 530))
     proc = _serve(env, log)
     # the 6th answer is carried out by Telegram, then the bot dies before it reads the response
@@ -57,6 +59,8 @@ def test_sigkill_during_a_burst_of_30_loses_nothing_and_answers_nothing_twice(
             for i, chat in enumerate(chats):
                 fake.push_message(chat, QUESTIONS[i % len(QUESTIONS)])
             await wait_until(lambda: proc.poll() is not None, 60, "the kill")
+            (worker,) = _worker_pids(log.read_text())
+            await wait_until(lambda: not _alive(worker), 10, "the orphaned answer worker to exit")
             answered = sum(1 for c in chats if fake.messages(c))
             assert 6 <= answered < 30, answered
             polls = len(fake.calls("getUpdates"))
@@ -139,6 +143,22 @@ def test_serve_stops_on_sigterm_while_the_bot_api_is_unreachable(fresh_db: Path,
     text = log.read_text()
     assert "Stopped before the Bot API could be reached" in text
     assert "Traceback" not in text and "UNREACHABLE-secret" not in text
+
+
+def _worker_pids(log: str) -> list[int]:
+    """The answer workers' pids, as ``newsqa serve`` logs them at start."""
+    found = re.search(r"Answering in \d+ worker process\(es\) \(pids ([\d ]+)\)", log)
+    assert found, "the answer workers' start is logged"
+    return [int(pid) for pid in found.group(1).split()]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (an orphan reaped by init is gone; a zombie is not running)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _free_port() -> int:

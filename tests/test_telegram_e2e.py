@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from bot.answer_pool import AnswerPool
 from bot.engine import MORE_K, Engine, open_engine
 from bot.reply import Block, BlockKind, Button, Reply
 from bot.settings import Settings
@@ -63,9 +64,11 @@ def settings_for(fake: FakeBotAPI, db_path: Path) -> Settings:
 
 
 @asynccontextmanager
-async def running(fake: FakeBotAPI, engine: Conversation, db_path: Path) -> AsyncIterator[None]:
-    """A started Application polling the fake (1 s long polls), stopped on exit."""
-    app = build_application(settings_for(fake, db_path), engine)
+async def running(
+    fake: FakeBotAPI, engine: Conversation, db_path: Path, pool: AnswerPool | None = None
+) -> AsyncIterator[None]:
+    """A started Application polling the fake (1 s long polls), stopped on exit (``pool`` with it)."""
+    app = build_application(settings_for(fake, db_path), engine, pool)
     async with app:
         await prepare(app)
         await app.start()
@@ -127,7 +130,6 @@ def test_card_feedback_article_paging_and_more(fake: FakeBotAPI, engine: Engine,
     async def scenario() -> None:
         async with running(fake, engine, db_path):
             (card,) = await say(fake, 11, QUESTION)
-            assert fake.calls("sendChatAction")[-1] == {"chat_id": "11", "action": "typing"}
             assert card.bold()[:2] == ["15.78万亩"] * 2  # the answer, then the answer inside the quote
             assert "《激活乡村全面振兴“智力引擎”》" in card.text
             assert list(card.buttons()) == ["更多结果", "查看原文", "👍", "👎"]

@@ -57,3 +57,39 @@ def test_a_journal_that_cannot_be_written_lets_updates_through(
     with caplog.at_level(logging.WARNING):
         assert asyncio.run(scenario()) == 1
     assert "Update journal write skipped (attempt to write a readonly database)" in caplog.text
+
+
+def test_updates_are_ordered_by_chat_or_by_the_user_of_an_inline_query() -> None:
+    from bot.updates import chat_key
+
+    user = {"id": 77, "is_bot": False, "first_name": "读者"}
+    press = {"id": "q1", "from": user, "chat_instance": "c", "data": "m:1:2", "message": MESSAGE}
+    inline = {"id": "i1", "from": user, "query": "剑河", "offset": ""}
+    updates = [{"message": MESSAGE}, {"callback_query": press}, {"inline_query": inline}, {}]
+    keys = [chat_key(Update.de_json({"update_id": i} | u, None)) for i, u in enumerate(updates)]  # type: ignore[arg-type]
+    assert keys == [9, 9, 77, None]
+    assert chat_key("not an update") is None
+
+
+def test_keyed_locks_are_forgotten_once_released() -> None:
+    from bot.chat_locks import AsyncKeyedLocks, KeyedLocks
+
+    locks = KeyedLocks()
+    with locks.hold(1), locks.hold(1), locks.hold(2):  # re-entrant in one thread
+        assert len(locks) == 2
+    assert len(locks) == 0
+
+    async def scenario() -> list[str]:
+        alocks, seen = AsyncKeyedLocks(), []
+
+        async def take(name: str) -> None:
+            async with alocks.hold("chat"):
+                seen.append(f"{name}+")
+                await asyncio.sleep(0)
+                seen.append(f"{name}-")
+
+        await asyncio.gather(take("a"), take("b"), take("c"))
+        assert len(alocks) == 0
+        return seen
+
+    assert asyncio.run(scenario()) == ["a+", "a-", "b+", "b-", "c+", "c-"]
