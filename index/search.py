@@ -196,7 +196,8 @@ class Searcher:
         if not result.abstained or asks_live(question):
             return result
         _, words = self.segmenter.query(question)
-        fixes = corrections(self.store.conn, words)
+        freq = self.segmenter.jieba.FREQ
+        fixes = corrections(self.store.conn, words, known=lambda w: freq.get(w, 0))
         if not fixes:
             return result
         corrected = fold(question)

@@ -9,13 +9,13 @@ different word, not a slip), and only to a word of the same length that the inde
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from corpus.clean import is_cjk
 
 __all__ = ["corrections"]
 
-MIN_DF = 2  # a correction must be a word at least this many passages hold
+MIN_DF = 1  # a correction must be a word some passage holds
 
 
 def _df(conn: sqlite3.Connection, term: str) -> int:
@@ -23,9 +23,10 @@ def _df(conn: sqlite3.Connection, term: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _nearest(conn: sqlite3.Connection, word: str) -> str | None:
-    """The indexed word one character from ``word`` (not its first) that the most passages hold."""
-    best: tuple[int, str] | None = None
+def _nearest(conn: sqlite3.Connection, word: str, known: Callable[[str], float]) -> str | None:
+    """The indexed word one character from ``word`` (not its first) that is the most common word of the
+    dictionary (``known`` gives its frequency; 0 for a bigram that only spans two words, 面振 of 全面振兴)."""
+    best: tuple[float, int, str] | None = None
     for i in range(1, len(word)):
         prefix, suffix = word[:i], word[i + 1 :]
         rows = conn.execute(
@@ -33,22 +34,23 @@ def _nearest(conn: sqlite3.Connection, word: str) -> str | None:
             (prefix, prefix + "\U0010ffff", len(word), MIN_DF),
         )
         for term, df in rows:
-            if (
-                term[i + 1 :] == suffix
-                and term[i] != word[i]
-                and is_cjk(term[i])
-                and (best is None or df > best[0])
-            ):
-                best = (df, term)
-    return best[1] if best else None
+            if term[i + 1 :] != suffix or term[i] == word[i] or not is_cjk(term[i]):
+                continue
+            rank = (float(known(term)), int(df), str(term))
+            if rank[0] > 0 and (best is None or rank > best):
+                best = rank
+    return best[2] if best else None
 
 
-def corrections(conn: sqlite3.Connection, words: Sequence[str]) -> dict[str, str]:
-    """Each of ``words`` (a question's content words, folded) that no passage holds → its likely correction."""
+def corrections(
+    conn: sqlite3.Connection, words: Sequence[str], known: Callable[[str], float] = lambda _: 1.0
+) -> dict[str, str]:
+    """Each of ``words`` (a question's content words, folded) that no passage holds → its likely correction: the
+    most common word (by ``known``, the segmenter's dictionary frequency) one character away."""
     out: dict[str, str] = {}
     for word in words:
         if 2 <= len(word) <= 4 and all(is_cjk(ch) and ch.isalpha() for ch in word) and not _df(conn, word):
-            fixed = _nearest(conn, word)
+            fixed = _nearest(conn, word, known)
             if fixed is not None:
                 out[word] = fixed
     return out
