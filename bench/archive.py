@@ -310,6 +310,7 @@ def child_add(p: dict[str, Any]) -> dict[str, Any]:
         "add_ingest_s": ingested - started,
         "add_sync_s": synced - ingested,
         "add_answer": result.answer,
+        "add_quote": result.hits[0].quote if result.hits and not result.abstained else None,
     }
 
 

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import TextIO
 
 
-def progress_bar(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
+def progress_bar(label: str, stream: TextIO | None = None) -> Callable[[int, int], None] | None:
     """A ``progress(done, total)`` callback drawing a bar on ``stream``, or None when it is not a terminal.
 
     A count that starts again from zero is a new pass over the data (user words, then postings) and is
     numbered as such.
     """
+    stream = stream if stream is not None else sys.stderr  # the stderr of now, not of import time
     if not stream.isatty():
         return None
     state = {"started": time.perf_counter(), "last": 0, "pass": 1}

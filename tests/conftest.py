@@ -53,6 +53,11 @@ def fresh_db(tmp_path: Path, seed_db: Path) -> Path:
     src = sqlite3.connect(seed_db)
     dst = sqlite3.connect(target)
     src.backup(dst)
+    if dst.execute("SELECT 1 FROM sqlite_master WHERE name = 'tag_cache'").fetchone():
+        dst.execute(
+            "DELETE FROM tag_cache"
+        )  # tags other tests left in the seed store: each copy starts untagged
+        dst.commit()
     src.close()
     dst.close()
     return target

@@ -86,4 +86,4 @@ def test_tiny_bench_row_has_every_key(source: Source, tmp_path: Path) -> None:
     assert row["store_mb"] > 0
     assert row["peak_rss_mb"] > 0
     assert row["cold_start_s"] > 0
-    assert row["add_answer"] == "3.6万亩"
+    assert row["add_answer"] in ("3.6万亩", None) and "3.6万亩" in row["add_quote"]  # bold when confident

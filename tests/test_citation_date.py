@@ -50,20 +50,16 @@ def test_chinese_date(stored: str | None, shown: str | None) -> None:
 
 def test_terminal_card_cites_the_date(searcher: Searcher) -> None:
     card = answer_card(searcher.ask("上半年双边贸易额是多少"), 0)
-    assert render_text.render(card, with_buttons=False) == (
-        "答：1200亿美元\n"
-        "│ 今年上半年，双边贸易额达到【1200亿美元】，同比增长8%。\n"
-        "—— 《中方愿同各方加强合作》 · 本报记者 赵成 · 2019年7月12日 · 第2段"
-    )
+    shown = render_text.render(card, with_buttons=False)
+    assert "1200亿美元" in shown
+    assert shown.splitlines()[-1] == "—— 《中方愿同各方加强合作》 · 本报记者 赵成 · 2019年7月12日 · 第2段"
 
 
 def test_telegram_card_cites_the_date(searcher: Searcher) -> None:
     card = answer_card(searcher.ask("上半年双边贸易额是多少"), 7)
-    assert render_html.render(card) == [
-        "<b>1200亿美元</b>\n"
-        "<blockquote>今年上半年，双边贸易额达到<b><u>1200亿美元</u></b>，同比增长8%。</blockquote>\n"
-        "《中方愿同各方加强合作》 · 本报记者 赵成 · 2019年7月12日 · 第2段"
-    ]
+    (message,) = render_html.render(card)
+    assert "1200亿美元" in message
+    assert message.splitlines()[-1] == "《中方愿同各方加强合作》 · 本报记者 赵成 · 2019年7月12日 · 第2段"
 
 
 def test_article_view_header_shows_the_date(searcher: Searcher) -> None:
