@@ -23,6 +23,7 @@ from corpus.html_reader import parse_html, squash
 from corpus.markdown_reader import parse_markdown
 from corpus.models import CAPTION, CREDIT, NOTE, Article, Caption, Paragraph
 from corpus.page import parse_page
+from corpus.passages import LONG_CHARS, split_long
 from corpus.records import derive_title, markdown_article, normalize_date, record_article
 from corpus.titles import clean_title
 
@@ -48,7 +49,21 @@ def read_source(path: Path, data: bytes | None = None) -> tuple[str, list[Articl
     fmt, articles = read_text(text, path.suffix.lower(), name=path.stem)
     if not any(a.paragraphs for a in articles):
         raise BadSource(f"no article text found in this {fmt} file: check that it holds article paragraphs")
+    for article in articles:
+        article.paragraphs = bounded(article.paragraphs)
     return fmt, articles
+
+
+def bounded(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Passages of a readable size whatever the reader made: a paragraph over :data:`LONG_CHARS` is cut at
+    sentence ends (then clause marks, then every :data:`MAX_CHARS`), each piece keeping its heading and flags."""
+    out: list[Paragraph] = []
+    for p in paragraphs:
+        if len(p.text) <= LONG_CHARS:
+            out.append(p)
+            continue
+        out += [Paragraph(piece, heading=p.heading, flags=p.flags, raw=piece) for piece in split_long(p.text)]
+    return out
 
 
 def read_text(text: str, ext: str, *, name: str = "") -> tuple[str, list[Article]]:
