@@ -36,7 +36,7 @@ from bench.abstention import OFF_TOPIC, OFF_TOPIC_LATER
 from bench.reader_data import ROOT, Question, QuestionSet, negatives, questions, sets, texts
 from index.reader.answerable import NAMES as ANSWERABLE_NAMES
 from index.reader.features import NAMES
-from index.reader.model import load
+from index.reader.model import calibration_row, load
 
 log = logging.getLogger("bench.train")
 
@@ -108,25 +108,20 @@ def out_of_fold(
     return out
 
 
-def _design(score: float, runner: float | None) -> list[float]:
-    lead = score - runner if runner is not None else 5.0
-    return [score, min(lead, 5.0)]
-
-
-def calibrate(oof: list[tuple[Question, int, float, float | None]]) -> tuple[float, float, float]:
-    """Logistic calibration of "the best candidate is right" on (best score, lead), fitted out of fold."""
+def calibrate(oof: list[tuple[Question, int, float, float | None]]) -> tuple[float, ...]:
+    """Logistic calibration of "the best candidate is right" on :func:`calibration_row`, fitted out of fold."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([_design(s, r) for _, _, s, r in oof])
+    x = np.array([calibration_row(s, r, item.rows[top]) for item, top, s, r in oof])
     y = np.array([item.labels[top] for item, top, _, _ in oof])
-    fit = LogisticRegression(C=10.0).fit(x, y)
-    return float(fit.coef_[0][0]), float(fit.coef_[0][1]), float(fit.intercept_[0])
+    fit = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
+    return (*(float(w) for w in fit.coef_[0]), float(fit.intercept_[0]))
 
 
-def _confidence(cal: tuple[float, float, float], score: float, runner: float | None) -> float:
-    a, b, c = cal
-    s, lead = _design(score, runner)
-    return float(1.0 / (1.0 + np.exp(-(a * s + b * lead + c))))
+def _confidence(cal: tuple[float, ...], score: float, runner: float | None, row: list[float]) -> float:
+    *weights, bias = cal
+    z = float(np.dot(weights, calibration_row(score, runner, row))) + bias
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def figures(items: list[Question], shown: dict[str, tuple[float, int]], threshold: float) -> dict[str, Any]:
@@ -148,9 +143,7 @@ def figures(items: list[Question], shown: dict[str, tuple[float, int]], threshol
     return out
 
 
-def promotion(
-    oof: list[tuple[Question, int, float, float | None]], cal: tuple[float, float, float]
-) -> dict[str, Any]:
+def promotion(oof: list[tuple[Question, int, float, float | None]], cal: tuple[float, ...]) -> dict[str, Any]:
     """hit@1 when the passage of the reader's best candidate is put first once its confidence reaches ``c``
     (``never``: the ranking as retrieved), over the questions the articles answer, out of fold."""
     table: dict[str, Any] = {}
@@ -160,7 +153,7 @@ def promotion(
             if not item.has_gold or item.abstained or not item.passage_of:
                 continue
             chosen = 0
-            if c is not None and _confidence(cal, score, runner) >= c:
+            if c is not None and _confidence(cal, score, runner, item.rows[top]) >= c:
                 chosen = item.passage_of[top]
             for name in (item.dataset, "all"):
                 per.setdefault(name, []).append(int(chosen in item.gold_passages))
@@ -362,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
                     r[i] = 0.0
     oof = out_of_fold(items, args.folds, args.keep_negatives)
     cal = calibrate(oof)
-    shown = {item.qid + item.dataset: (_confidence(cal, s, r), item.labels[top]) for item, top, s, r in oof}
+    shown = {
+        item.qid + item.dataset: (_confidence(cal, s, r, item.rows[top]), item.labels[top])
+        for item, top, s, r in oof
+    }
     threshold = choose_threshold(items, shown, args.precision)
     promoted = promotion(oof, cal)
     best = max(promoted, key=lambda c: (promoted[c].get("all", 0.0), c != "never", c))

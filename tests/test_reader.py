@@ -10,7 +10,10 @@ from index.question import QuestionType, attribute_type, classify
 from index.reader import PassageView, QuestionView, collect, read
 from index.reader.candidates import gather
 from index.reader.features import NAMES
-from index.reader.model import Model, ModelError
+from index.reader.model import CALIBRATION_FEATURES, Model, ModelError
+
+#: A calibration that is the logistic of the best score alone (lead, features and bias weigh nothing).
+SCORE_ONLY = [1.0] + [0.0] * (len(CALIBRATION_FEATURES) + 2)
 
 TEXT = "剑河县中药材种植面积达到15.78万亩，涉及品种31个。院长刘恩姬今年3月曾访问北京同仁医院。"
 
@@ -83,7 +86,7 @@ def _stump_model(feature: str, threshold: float, low: float, high: float) -> Mod
                 {"feature": [], "threshold": [], "left": [], "right": [], "value": [0.25]},
             ],
             "base": 0.0,
-            "calibration": [1.0, 0.0, 0.0],
+            "calibration": SCORE_ONLY,
             "threshold": 0.5,
         }
     )
@@ -94,7 +97,7 @@ def test_trees_score_rows_and_calibration_gives_a_probability() -> None:
     rows = [[0.0] * len(NAMES), [0.0] * len(NAMES)]
     rows[1][NAMES.index("unit_match")] = 1.0
     assert model.scores(rows).tolist() == [-1.75, 3.25]
-    assert model.confidence(3.25, -1.75) == pytest.approx(1 / (1 + math.exp(-3.25)))
+    assert model.confidence(3.25, -1.75, rows[1]) == pytest.approx(1 / (1 + math.exp(-3.25)))
 
 
 def test_read_picks_the_best_candidate_with_its_confidence() -> None:
@@ -107,7 +110,7 @@ def test_read_picks_the_best_candidate_with_its_confidence() -> None:
 
 def test_a_model_for_other_features_is_refused() -> None:
     with pytest.raises(ModelError, match=r"python -m bench\.train"):
-        Model.from_json({"features": ["x"], "trees": [], "calibration": [1, 0, 0], "threshold": 0.5})
+        Model.from_json({"features": ["x"], "trees": [], "calibration": SCORE_ONLY, "threshold": 0.5})
 
 
 def test_the_bundled_model_matches_this_code() -> None:
@@ -132,7 +135,7 @@ def test_exported_trees_score_as_lightgbm_does() -> None:
     y = (x[:, 3] + 0.5 * x[:, 10] * x[:, 20] > 0.2).astype(int)
     booster = lightgbm.LGBMClassifier(n_estimators=40, num_leaves=15, verbose=-1, random_state=1).fit(x, y)
     model = Model.from_json(
-        {"features": list(NAMES), "trees": _export(booster), "calibration": [1, 0, 0], "threshold": 0.5}
+        {"features": list(NAMES), "trees": _export(booster), "calibration": SCORE_ONLY, "threshold": 0.5}
     )
     expected = booster.predict(x[:50], raw_score=True)
     assert np.allclose(model.scores(x[:50].tolist()), expected, atol=1e-9)

@@ -49,6 +49,6 @@ def read(views: Sequence[PassageView], model: Model | None = None) -> Reading | 
     order = scores.argsort()[::-1]
     best = int(order[0])
     runner_up = float(scores[order[1]]) if len(order) > 1 else None
-    view, span, _ = found[best]
+    view, span, row = found[best]
     top = float(scores[best])
-    return Reading(view, (span.start, span.end), top, model.confidence(top, runner_up))
+    return Reading(view, (span.start, span.end), top, model.confidence(top, runner_up, row))

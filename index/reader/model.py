@@ -2,8 +2,8 @@
 
 The model file (``index/data/reader_model.json``, written by ``python -m bench.train``) holds the feature names
 it was trained on, the trees (flattened: split feature, threshold, children; a negative child ``~i`` is leaf
-``i``), a calibration that turns the best candidate's score and its lead over the runner-up into the
-probability that the shown answer is right, and the threshold above which an answer is shown. Scoring is numpy
+``i``), a calibration that turns the best candidate's score, its lead over the runner-up and a few of its features
+(:data:`CALIBRATION_FEATURES`) into the probability that the shown answer is right, and the threshold above which an answer is shown. Scoring is numpy
 only: nothing is trained or downloaded at start-up.
 """
 
@@ -22,7 +22,17 @@ import numpy as np
 
 from index.reader.features import NAMES
 
-__all__ = ["ANSWERABLE_FILE", "MODEL_FILE", "Linear", "Model", "ModelError", "load", "load_answerable"]
+__all__ = [
+    "ANSWERABLE_FILE",
+    "CALIBRATION_FEATURES",
+    "MODEL_FILE",
+    "Linear",
+    "Model",
+    "ModelError",
+    "calibration_row",
+    "load",
+    "load_answerable",
+]
 
 MODEL_FILE = "reader_model.json"
 ANSWERABLE_FILE = "answerable_model.json"
@@ -31,6 +41,21 @@ _lock = threading.Lock()
 
 class ModelError(Exception):
     """The model file is missing or does not fit this code's features."""
+
+
+#: What the calibration looks at besides the best score and its lead: the question's type and how the best
+#: candidate stands (its unit, whether it is in the quote, the passage's coverage and rank, who proposed it).
+CALIBRATION_FEATURES = (
+    "q_quantity", "q_date", "q_person", "q_place", "q_org", "q_title", "q_other", "unit_match", "in_quote",
+    "coverage", "rank", "chars", "src_quantity", "src_date", "src_person", "src_phrase", "left_adjacent",
+)  # fmt: skip
+_CALIBRATION_AT = tuple(NAMES.index(n) for n in CALIBRATION_FEATURES)
+
+
+def calibration_row(top: float, runner_up: float | None, row: list[float]) -> list[float]:
+    """The calibration's inputs: the best score, its lead over a different answer (capped), and features."""
+    lead = min(top - runner_up, 5.0) if runner_up is not None else 5.0
+    return [top, lead, *(row[i] for i in _CALIBRATION_AT)]
 
 
 @dataclass(frozen=True)
@@ -82,7 +107,7 @@ class Model:
 
     forest: _Forest
     base: float
-    calibration: tuple[float, float, float]  # weights of (top score, lead over the runner-up) and a bias
+    calibration: tuple[float, ...]  # weights of :func:`calibration_row`'s values, then a bias
     threshold: float
     info: dict[str, Any]
     promote: float = 2.0  # from this confidence on, the best answer's passage is ranked first even unshown
@@ -94,11 +119,10 @@ class Model:
         x = np.asarray(rows, dtype=np.float64)
         return self.base + self.forest.predict(x)
 
-    def confidence(self, top: float, runner_up: float | None) -> float:
-        """The calibrated probability that the best candidate (score ``top``) is a right answer."""
-        lead = top - runner_up if runner_up is not None else 5.0
-        a, b, c = self.calibration
-        z = a * top + b * min(lead, 5.0) + c
+    def confidence(self, top: float, runner_up: float | None, row: list[float]) -> float:
+        """The calibrated probability that the best candidate (score ``top``, features ``row``) is right."""
+        *weights, bias = self.calibration
+        z = float(np.dot(weights, calibration_row(top, runner_up, row))) + bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
@@ -110,11 +134,15 @@ class Model:
                 "retrain it with: python -m bench.train"
             )
         forest = _Forest.pack(list(data["trees"]))
-        a, b, c = (float(v) for v in data["calibration"])
+        calibration = tuple(float(v) for v in data["calibration"])
+        if len(calibration) != len(CALIBRATION_FEATURES) + 3:
+            raise ModelError(
+                "the reader model's calibration does not fit this code; retrain it with: python -m bench.train"
+            )
         return cls(
             forest,
             float(data.get("base", 0.0)),
-            (a, b, c),
+            calibration,
             float(data["threshold"]),
             data.get("info", {}),
             float(data.get("promote", 2.0)),
