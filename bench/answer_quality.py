@@ -24,8 +24,8 @@ from pathlib import Path
 
 import jieba
 
-from index.answer import answer_text, best_sentence, extract
-from index.question import classify, fold_chars
+from index.reader.answer import answer_text, best_sentence, extract
+from index.reader.question import classify, fold_chars
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT = SHARED / "data" / "cmrc2018" / "squad-style-data_cmrc2018_dev.json"

@@ -23,9 +23,7 @@ from bot.evaluate import answer_right, squad_questions, squash
 from corpus.ingest import bundled_corpus_dir, ingest
 from corpus.store import Store
 from index.reader import Model, collect, read
-from index.reader.answerable import row as answerable_row
-from index.rerank import Query
-from index.search import Hit, Result, Searcher
+from index.search import Hit, Searcher
 
 log = logging.getLogger(__name__)
 
@@ -98,22 +96,6 @@ def _items(qset: QuestionSet) -> Iterator[tuple[str, str, list[str], str | None,
             yield item["id"], item["q"], list(item.get("answer") or []), item.get("gold"), None
 
 
-def answerable_features(
-    searcher: Searcher, result: Result, query: Query, confidence: float | None
-) -> list[float]:
-    """The abstention features of a retrieved question (:mod:`index.reader.answerable`)."""
-    hits = result.hits
-    return answerable_row(
-        result.question,
-        result.qtype,
-        query,
-        [h.passage for h in hits],
-        [h.score for h in hits],
-        hits[0].quote,
-        confidence,
-    )
-
-
 def texts(qset: QuestionSet) -> list[tuple[str, str]]:
     """(id, question) of every question of ``qset``."""
     return [(qid, q) for qid, q, _, _, _ in _items(qset)]
@@ -135,7 +117,7 @@ def negatives(
                 continue
             reading = read(searcher.views(result, query), model)
             out.append(
-                (qid, answerable_features(searcher, result, query, reading.confidence if reading else None))
+                (qid, searcher.answerable_features(result, query, reading.confidence if reading else None))
             )
     finally:
         searcher.store.close()
@@ -168,7 +150,7 @@ def questions(qset: QuestionSet, workdir: Path, *, workers: int = 1) -> list[Que
             item = Question(qid, qset.name, f"{qset.name}:{group}", bool(answers), result.abstained)
             item.has_gold = qset.squad or gold is not None
             if result.hits:
-                item.answerable_row = answerable_features(searcher, result, query, None)
+                item.answerable_row = searcher.answerable_features(result, query, None)
                 views = searcher.views(result, query)
                 item.gold_passages = [
                     i for i, h in enumerate(result.hits[: len(views)]) if _holds(h, gold, context)

@@ -19,8 +19,8 @@ from bot.library import open_searcher
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
 from bot.state import Asked, ChatState, StateStore
-from index.multi import split_question
-from index.question import QuestionType
+from index.reader.multi import split_question
+from index.reader.question import QuestionType
 from index.search import Result, Searcher, clean_question
 
 log = logging.getLogger(__name__)

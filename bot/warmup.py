@@ -13,8 +13,7 @@ import logging
 import threading
 import time
 
-from index import spans
-from index.reader import entities
+from index.reader import entities, spans
 from index.search import Searcher
 
 __all__ = ["start"]

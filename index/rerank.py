@@ -5,7 +5,7 @@ each of the first :data:`DEPTH` candidates gets a bonus for its best sentence (o
 the share of the question's content words found there, each word weighted by its rarity in jieba's general
 dictionary (a name counts more than 时候). The bonus is in BM25 units (times the top score), so the first
 stage still decides between candidates that cover the question equally well. The same weighted coverage,
-over the whole passage and its article header, is the relevance signal of :mod:`index.abstain`.
+over the whole passage and its article header, is the relevance signal of :mod:`index.reader.abstain`.
 
 Usage::
 
@@ -38,7 +38,7 @@ _SENTENCE_START = re.compile(r"(?:^|(?<=[。!?;\n]))(?=.)", re.S)
 @dataclass(frozen=True)
 class Query:
     """A question's content words (folded) with their weights; a word with ``alternatives`` is matched by any
-    of them instead (the 学校 of ``哪所学校`` by 中学, 大学…: see :mod:`index.kinds`)."""
+    of them instead (the 学校 of ``哪所学校`` by 中学, 大学…: see :mod:`index.reader.kinds`)."""
 
     weights: dict[str, float]
     alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

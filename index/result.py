@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.store import Passage
-from index.question import QuestionType
+from index.reader.question import QuestionType
 
 __all__ = ["Hit", "Part", "Result"]
 

@@ -16,23 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from corpus.store import Passage, Store
-from index import build, spans, tag_cache
-from index.abstain import Relevance, asks_live, relevance
-from index.answer import MAX_WINDOW_CHARS, best_sentence
+from index import build, tag_cache
 from index.bm25 import SparseIndex
 from index.cache import QueryCache
-from index.kinds import asked_kind
-from index.multi import combine, split_question
 from index.normalize import fold
-from index.question import QuestionType, classify, described
-from index.quotes import quote_around
-from index.reader import PassageView, QuestionView, Reading, read
+from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
+from index.reader.abstain import Relevance, asks_live, relevance
+from index.reader.answer import MAX_WINDOW_CHARS, best_sentence
 from index.reader.answerable import row as answerable_row
+from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
+from index.reader.multi import combine, split_question
+from index.reader.question import QuestionType, classify, described
+from index.reader.quotes import quote_around
+from index.reader.sentences import split_sentences
 from index.rerank import DEPTH, Query, rerank
 from index.result import Hit, Result
-from index.sentences import split_sentences
 from index.tokenize import Segmenter
 from index.typos import corrections
 
@@ -209,7 +209,7 @@ class Searcher:
         return retried
 
     def _answer_whole(self, question: str, k: int, qtype: QuestionType | None) -> Result:
-        """A question asking two things is answered as two questions, combined (:mod:`index.multi`)."""
+        """A question asking two things is answered as two questions, combined (:mod:`index.reader.multi`)."""
         split = split_question(question, self.segmenter.words) if qtype is None else None
         if split is None:
             return self._answer(question, k, qtype)
@@ -222,6 +222,19 @@ class Searcher:
         del result.hits[k:]  # runner-ups were there to be promoted; -k 1 answers as -k 5 does
         return result
 
+    def answerable_features(self, result: Result, query: Query, confidence: float | None) -> list[float]:
+        """The abstention features of a retrieved question (:mod:`index.reader.answerable`)."""
+        hits = result.hits
+        return answerable_row(
+            result.question,
+            result.qtype,
+            query,
+            [h.passage for h in hits],
+            [h.score for h in hits],
+            hits[0].quote,
+            confidence,
+        )
+
     def _read(self, result: Result, query: Query) -> None:
         """Read the best passages: the reader's best answer and its confidence, then whether they answer the
         question at all (:mod:`index.reader.answerable`, learned), then the answer shown — from the article's
@@ -229,15 +242,7 @@ class Searcher:
         views = self.views(result, query)
         reading = read(views)
         hits = result.hits
-        features = answerable_row(
-            result.question,
-            result.qtype,
-            query,
-            [h.passage for h in hits],
-            [h.score for h in hits],
-            hits[0].quote,
-            reading.confidence if reading else None,
-        )
+        features = self.answerable_features(result, query, reading.confidence if reading else None)
         named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
         model = answerable_model()
         result.abstained = (
@@ -246,10 +251,9 @@ class Searcher:
         if result.abstained:
             subject = described(result.question)
             byline = fold(hits[0].passage.article.byline or "").replace(" ", "")
+            # 叶传增是谁: the name signs the article found, whatever else the question covers
             if subject and len(subject) >= 2 and subject in byline and self._answer_from_fields(result):
-                result.abstained = (
-                    False  # 叶传增是谁: the name signs the article found, whatever else it covers
-                )
+                result.abstained = False
             return
         if reading is not None:
             result.answer_confidence = round(reading.confidence, 4)

@@ -1,4 +1,4 @@
-"""index.abstain and the coverage it rests on (index.rerank.Query)."""
+"""index.reader.abstain and the coverage it rests on (index.rerank.Query)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 
 from corpus.store_read import ArticleInfo, Passage
-from index.abstain import MIN_COVERAGE, passage_haystack, relevance
+from index.reader.abstain import MIN_COVERAGE, passage_haystack, relevance
 from index.rerank import Query, match
 
 FREQ = {"剑河": 99, "面积": 999, "时候": 9999}
@@ -85,7 +85,7 @@ def test_a_place_the_passage_does_not_name_means_not_relevant(searcher) -> None:
 
 
 def test_questions_about_the_present_moment_are_not_for_an_archive() -> None:
-    from index.abstain import asks_live
+    from index.reader.abstain import asks_live
 
     assert asks_live("明天会下雨吗")
     assert asks_live("貴州茅台今天股價多少")  # traditional folded first

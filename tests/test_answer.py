@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from index.answer import answer_text, best_sentence, extract
-from index.question import QuestionType, classify
+from index.reader.answer import answer_text, best_sentence, extract
+from index.reader.question import QuestionType, classify
 from tests.conftest import ROOT, shared_file
 
 SEED_JIANHE = (

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import _occurrences, best_sentence, extract
-from index.question import QuestionType, fold_chars
+from index.reader.answer import _occurrences, best_sentence, extract
+from index.reader.question import QuestionType, fold_chars
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWER_SENTENCE = "剑河县中药材种植面积达15.78万亩。"

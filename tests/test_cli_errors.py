@@ -56,7 +56,7 @@ def test_unknown_option(env_db: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_unknown_command(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["serch"], capsys) == (
         "Error: Argument COMMAND: invalid choice: 'serch' (choose from 'ingest', 'ask', 'chat', 'serve', "
-        "'eval', 'articles', 'show', 'stats'). See: newsqa --help"
+        "'eval', 'articles', 'show', 'stats', 'index', 'check'). See: newsqa --help"
     )
 
 
@@ -163,7 +163,28 @@ def test_show_unknown_and_missing_id(env_db: Path, capsys: pytest.CaptureFixture
         "Error: No article with id 'nope'. List the ids with: newsqa articles"
     )
     assert run(["show"], capsys) == (
-        "Error: The following arguments are required: id. See: newsqa show --help"
+        "Error: Give an article id (list them with: newsqa articles), or --debris"
+    )
+
+
+def test_check_without_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSQA_DB", str(tmp_path / "none.db"))
+    assert (
+        run(["check"], capsys) == f"Error: No store at {tmp_path / 'none.db'}. Build it with: newsqa ingest"
+    )
+
+
+def test_index_with_the_store_under_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "var"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("NEWSQA_DB", str(blocker / "newsqa.db"))
+    assert run(["index"], capsys) == (
+        f"Error: NEWSQA_DB {blocker / 'newsqa.db'} is under {blocker}, which is a file, not a folder. "
+        "Point NEWSQA_DB at a path inside a folder, e.g.: NEWSQA_DB=var/newsqa.db newsqa ingest"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.evaluate import Report, answer_right, evaluate_questions, score_one
 from corpus.store import ArticleInfo, Passage
-from index.question import QuestionType
+from index.reader.question import QuestionType
 from index.result import Hit, Result
 
 ARTICLE = ArticleInfo(

@@ -1,8 +1,8 @@
-"""index.kinds: the kind a which-question asks for, titled works, quoted names, where someone came from."""
+"""index.reader.kinds: the kind a which-question asks for, titled works, quoted names, where someone came from."""
 
 from __future__ import annotations
 
-from index.kinds import (
+from index.reader.kinds import (
     ORIGIN_BONUS,
     asked_kind,
     asks_nickname,
@@ -61,8 +61,8 @@ def test_where_someone_came_from_beats_where_they_went() -> None:
 
 
 def test_a_plural_question_gets_the_listed_names_as_one_answer() -> None:
-    from index.kinds import asks_several, listed
-    from index.spans import Candidate
+    from index.reader.kinds import asks_several, listed
+    from index.reader.spans import Candidate
 
     assert asks_several("意见是哪两个部门印发的") and asks_several("有哪些品种")
     assert not asks_several("哪个部门印发的")

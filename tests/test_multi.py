@@ -1,4 +1,4 @@
-"""index.multi: a question asking two things is answered as two, both answers marked."""
+"""index.reader.multi: a question asking two things is answered as two, both answers marked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from bot import cards
 from bot.render_text import render
 from corpus.store import Store
-from index.multi import split_question
+from index.reader.multi import split_question
 from index.search import Searcher
 from index.tokenize import Segmenter
 

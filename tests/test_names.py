@@ -1,11 +1,11 @@
-"""index.names via index.spans: names jieba's tags cut short come back whole."""
+"""index.reader.names via index.reader.spans: names jieba's tags cut short come back whole."""
 
 from __future__ import annotations
 
 import pytest
 
-from index.question import QuestionType
-from index.spans import candidates
+from index.reader.question import QuestionType
+from index.reader.spans import candidates
 
 
 def _longest(qtype: QuestionType, text: str) -> str:

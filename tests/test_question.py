@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import (
+from index.reader.question import (
     QuestionType,
     asks_position,
     classify,

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from index.question import QuestionType, attribute_type, classify
 from index.reader import PassageView, QuestionView, collect, read
 from index.reader.candidates import gather
 from index.reader.features import NAMES
 from index.reader.model import CALIBRATION_FEATURES, Model, ModelError
+from index.reader.question import QuestionType, attribute_type, classify
 
 #: A calibration that is the logistic of the best score alone (lead, features and bias weigh nothing).
 SCORE_ONLY = [1.0] + [0.0] * (len(CALIBRATION_FEATURES) + 2)

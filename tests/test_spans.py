@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.phrases import phrases
-from index.question import QuestionType, fold_chars, wh_split
-from index.spans import candidates, descriptions, names_person
+from index.reader.phrases import phrases
+from index.reader.question import QuestionType, fold_chars, wh_split
+from index.reader.spans import candidates, descriptions, names_person
 
 
 def _phrases(question: str, text: str) -> list[str]:

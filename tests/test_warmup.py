@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import warmup
-from index import spans
-from index.reader import entities
+from index.reader import entities, spans
 
 
 def test_warm_up_loads_the_taggers_the_answers_will_use(searcher: Any) -> None:

@@ -1,5 +1,11 @@
 """The reader: which span of the best passages answers the question, and how likely that answer is right.
 
+The package is everything that reads text for answers, apart from the search engine (segmentation, postings,
+BM25, the caches in :mod:`index`): question typing (:mod:`.question`, :mod:`.kinds`, :mod:`.multi`), typed spans
+and names (:mod:`.spans`, :mod:`.names`, :mod:`.phrases`, :mod:`.entities`), the evidence sentence and its quote
+(:mod:`.answer`, :mod:`.sentences`, :mod:`.quotes`), the candidates, features and learned model, and abstention
+(:mod:`.abstain` rules, :mod:`.answerable` learned).
+
 One public function, :func:`read`: candidate spans from every ranked passage given (:mod:`.candidates`), a
 feature row each (:mod:`.features`), scored by the learned model (:mod:`.model`); the best one comes back with
 its calibrated confidence. The caller shows the answer only when ``confidence >= model.threshold``.

@@ -1,6 +1,6 @@
 """Does the best passage answer the question at all? Features for the learned abstention.
 
-The rules of :mod:`index.abstain` (weighted word coverage, named places, questions about this moment) decide
+The rules of :mod:`index.reader.abstain` (weighted word coverage, named places, questions about this moment) decide
 together with signals a reader has: a year the question names that the passage never mentions (``2023年…`` over a
 passage about 2024), a unit the question asks in (``多重`` → 吨/千克) that no passage shows, how confident the
 reader is in its best answer. :func:`row` gives one row per question, in the order of :data:`NAMES`; the model
@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 
 from corpus.store import Passage
-from index.abstain import asks_live, passage_haystack, relevance
-from index.question import QuestionType, fold_chars, in_units, measure_word
+from index.reader.abstain import asks_live, passage_haystack, relevance
+from index.reader.question import QuestionType, fold_chars, in_units, measure_word
+from index.reader.spans import candidates
 from index.rerank import Query, phrase_share, sentence_coverage
-from index.spans import candidates
 
 __all__ = ["NAMES", "missing_years", "row", "unit_missing"]
 

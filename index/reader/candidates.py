@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.kinds import (
+from index.reader.entities import TAGS, entities
+from index.reader.kinds import (
     asked_kind,
     asks_nickname,
     asks_several,
@@ -22,10 +23,9 @@ from index.kinds import (
     quoted_names,
     titled_works,
 )
-from index.phrases import phrases
-from index.question import QuestionType, described, fold_chars, wh_split
-from index.reader.entities import TAGS, entities
-from index.spans import TITLE, Candidate, candidates, descriptions, names_person
+from index.reader.phrases import phrases
+from index.reader.question import QuestionType, described, fold_chars, wh_split
+from index.reader.spans import TITLE, Candidate, candidates, descriptions, names_person
 
 __all__ = ["MAX_ANSWER_CHARS", "SOURCES", "TYPED", "Span", "gather"]
 

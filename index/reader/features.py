@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from index.answer import _clause_marks, _occurrences, _proximity, _weights
-from index.kinds import asks_several, origin_bonus, type_bonus
-from index.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
+from index.reader.answer import _clause_marks, _longest_common, _occurrences, _proximity, _weights
 from index.reader.candidates import SOURCES, Span
-from index.sentences import split_sentences
-from index.spans import ORG_ENDS, PLACE_ENDS, TITLE
+from index.reader.kinds import asks_several, origin_bonus, type_bonus
+from index.reader.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
+from index.reader.sentences import split_sentences
+from index.reader.spans import ORG_ENDS, PLACE_ENDS, TITLE
 
 __all__ = ["NAMES", "PassageView", "QuestionView", "row"]
 
@@ -144,16 +144,6 @@ class PassageView:
         return _clause_marks(self.folded)
 
 
-def _run(a: str, b: str) -> int:
-    """Length of the longest substring of ``a`` found in ``b``."""
-    best = 0
-    for i in range(len(a)):
-        k = best + 1
-        while i + k <= len(a) and a[i : i + k] in b:
-            best, k = k, k + 1
-    return best
-
-
 def _adjacent_left(folded: str, start: int, before: str) -> int:
     """How many of the question's characters before its question word stand right before the span."""
     left = _compact(folded[max(0, start - 2 * _ANCHOR) : start])
@@ -224,8 +214,8 @@ def row(view: PassageView, span: Span, same_source: int) -> list[float]:
         gap,
         float(between),
         cover,
-        _run(before[-_ANCHOR:], left) / _ANCHOR,
-        _run(after[:_ANCHOR], right) / _ANCHOR,
+        _longest_common(before[-_ANCHOR:], left) / _ANCHOR,
+        _longest_common(after[:_ANCHOR], right) / _ANCHOR,
         float(_adjacent_left(folded, span.start, before)),
         float(_adjacent_right(folded, span.end, after)),
         sum(ch in q_chars for ch in value) / max(1, len(value)),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from index.spans import CLAUSE_END as _CLAUSE_END
-from index.spans import Candidate
+from index.reader.spans import CLAUSE_END as _CLAUSE_END
+from index.reader.spans import Candidate
 
 __all__ = ["phrases"]
 

@@ -1,7 +1,7 @@
 """Candidate answer spans by type: quantities with units, dates, people, places, organisations, titles.
 
 ``candidates(qtype, folded)`` lists every span of ``folded`` (a ``fold_chars`` copy of the passage) that could
-answer a question of type ``qtype``, each with a prior; ``extract`` in ``index.answer`` scores them.
+answer a question of type ``qtype``, each with a prior; ``extract`` in ``index.reader.answer`` scores them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 from index import jieba_cache, tag_cache
-from index.names import PERSON_TAGS, longer_names, place_runs
-from index.question import QuestionType
+from index.reader.names import PERSON_TAGS, longer_names, place_runs
+from index.reader.question import QuestionType
 from index.tokenize import Segmenter, cache_dir
 
 __all__ = [

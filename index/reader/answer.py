@@ -15,7 +15,7 @@ import logging
 import math
 from collections.abc import Sequence
 
-from index.kinds import (
+from index.reader.kinds import (
     KIND_TYPES,
     asked_kind,
     asks_nickname,
@@ -24,10 +24,10 @@ from index.kinds import (
     quoted_names,
     titled_works,
 )
-from index.phrases import phrases
-from index.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
-from index.sentences import split_sentences
-from index.spans import (
+from index.reader.phrases import phrases
+from index.reader.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
+from index.reader.sentences import split_sentences
+from index.reader.spans import (
     Candidate,
     candidates,
     descriptions,

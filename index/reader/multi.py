@@ -21,8 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from index.question import QuestionType, classify, fold_chars
-from index.quotes import quote_around
+from index.reader.question import QuestionType, classify, fold_chars
+from index.reader.quotes import quote_around
 from index.result import Hit, Part, Result
 
 __all__ = ["combine", "split_question"]

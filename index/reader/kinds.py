@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from index.question import QuestionType, fold_chars, in_units, measure_word
-from index.spans import (
+from index.reader.question import QuestionType, fold_chars, in_units, measure_word
+from index.reader.spans import (
     JOIN_TAGS,
     ORG_ENDS,
     PLACE_ENDS,

@@ -7,7 +7,7 @@ two-character surname (not a Chinese name such as 周涛, which is whole) follow
 同学, 公司, 先生…) makes a four-character name.
 ``日本神奈川县`` + ``相模原市新户``: a place goes on over the place-like words after it, up to a word that ends a
 place name (``…市``, ``…中心``) or is tagged one.
-Spans come back as ``(start, end, prior)``; :mod:`index.spans` turns them into candidates.
+Spans come back as ``(start, end, prior)``; :mod:`index.reader.spans` turns them into candidates.
 """
 
 from __future__ import annotations

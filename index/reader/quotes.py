@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.sentences import split_sentences
+from index.reader.sentences import split_sentences
 
 __all__ = ["quote_around"]
 
