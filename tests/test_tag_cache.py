@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index import cache_writes, spans, tag_cache
+from index import cache_writes, tag_cache
 from index.cache_writes import GuardedWrites
+from index.reader import spans
 from index.tag_cache import TagCache, cached
 from index.tokenize import Segmenter
 
