@@ -9,6 +9,7 @@ already tagged by any process needs neither tagger (:mod:`index.tag_cache`).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -35,8 +36,17 @@ def _load(searcher: Searcher) -> None:
     )
 
 
+#: How long an exiting process waits for a warm-up still loading (seconds).
+EXIT_WAIT_S = 30.0
+
+
 def start(searcher: Searcher) -> threading.Thread:
-    """Start loading the segmenter's dictionary, the POS tagger and the LAC model on a daemon thread."""
+    """Start loading the segmenter's dictionary, the POS tagger and the LAC model on a daemon thread.
+
+    A process told to stop (SIGTERM) while the thread is still inside ONNX Runtime's model load would abort at
+    interpreter exit; an ``atexit`` hook lets the load finish first (at most :data:`EXIT_WAIT_S`).
+    """
     thread = threading.Thread(target=_load, args=(searcher,), name="warm-up", daemon=True)
     thread.start()
+    atexit.register(thread.join, EXIT_WAIT_S)
     return thread

@@ -41,7 +41,8 @@ _TAGS_PREFIX = "jieba-tags-"
 
 def import_jieba() -> ModuleType:
     """``import jieba``, with jieba's data files read from its folder instead of through ``pkg_resources``."""
-    if "jieba" in sys.modules:
+    if "jieba" in sys.modules:  # imported by other code (corpus/repair.py): jieba set its logger to DEBUG
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         return sys.modules["jieba"]
     missing = object()
     saved = sys.modules.get("pkg_resources", missing)

@@ -181,6 +181,7 @@ def test_stats_counts_cache_writes_that_gave_up(env_db: Path, capsys: pytest.Cap
     from index.search import Searcher
 
     searcher = Searcher(Store.open(env_db))
+    searcher.tags.conn.execute("DELETE FROM tag_cache")  # type: ignore[union-attr]  # tags of earlier tests
     tagged_before = tag_cache.computed()
     holder = sqlite3.connect(env_db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # an ingest in another process holds the write lock

@@ -88,3 +88,12 @@ def test_jieba_is_imported_without_pkg_resources() -> None:
     code = "import sys; from index import jieba_cache; jieba_cache.import_jieba(); print('pkg_resources' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_jieba_imported_elsewhere_first_stays_quiet() -> None:
+    code = (
+        "import logging, jieba; from index import jieba_cache; jieba_cache.import_jieba(); "
+        "print(logging.getLogger('jieba').level == logging.WARNING)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
