@@ -74,7 +74,7 @@ def test_ask_batch_gives_one_line_per_input_line(
     assert main(["ask", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(lines) == 5
-    assert [x.get("answer") for x in lines][1:3] + [lines[4].get("answer")] == [None, None, None]
+    assert [lines[i].get("answer") for i in (1, 2, 4)] == [None, None, None]
     for line, expected in ((lines[0], "15.78万亩"), (lines[3], "刘斐")):  # bold when the reader is confident
         assert line["answer"] in (expected, None) and expected in line["passages"][0]["quote"]
     assert lines[1] == {"question": "", "error": "the line is empty: put one question on each line"}

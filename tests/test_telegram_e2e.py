@@ -164,7 +164,9 @@ def test_follow_up_question(fake: FakeBotAPI, engine: Engine, db_path: Path) -> 
         async with running(fake, engine, db_path):
             await say(fake, 12, QUESTION)
             (card,) = await say(fake, 12, "品种呢?")
-            assert "理解为：剑河中药材品种?" in card.html and "31个" in card.html  # bold when the reader is sure
+            assert (
+                "理解为：剑河中药材品种?" in card.html and "31个" in card.html
+            )  # bold when the reader is sure
 
     play(scenario)
     assert fake.errors == []
