@@ -105,3 +105,23 @@ def test_long_paragraphs_are_indexed_and_answered_within_a_bound(tmp_path: Path)
         assert expected in quote and answer in (expected, None)
     figures = ", ".join(f"{q} {s:.2f} s" for q, (_, s) in answers.items())
     print(f"\nlong paragraphs: ingest {ingest_s:.2f} s; ask (process start to exit): {figures}")
+
+
+@pytest.mark.slow
+def test_a_file_of_many_short_lines_becomes_passages_of_a_readable_size(tmp_path: Path) -> None:
+    """A text file of 100,000 short lines without punctuation (one 'block' for the page reader) is stored as
+    passages of at most 300 characters, not one paragraph of a million characters, and is answered from."""
+    source = tmp_path / "lines.txt"
+    source.write_text("".join(f"第{i}行记录\n" for i in range(100_000)), encoding="utf-8")
+    env = {**os.environ, "NEWSQA_DB": str(tmp_path / "newsqa.db"), "NEWSQA_WORKERS": "1"}
+    ingest = _run(["ingest", str(source)], env)
+    assert ingest.returncode == 0, ingest.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "newsqa.db")
+    count, longest = conn.execute("SELECT COUNT(*), MAX(LENGTH(text)) FROM paragraphs").fetchone()
+    conn.close()
+    assert longest <= 300 and count >= 100_000 * 7 // 300
+    asked = _run(["ask", "第4242行记录", "--json"], env)
+    assert asked.returncode == 0, asked.stderr
+    assert "第4242行记录" in json.loads(asked.stdout)["passages"][0]["text"]
