@@ -372,9 +372,12 @@ def main(argv: list[str] | None = None) -> int:
         "promotion_hit1": promoted,
         "promote": promote,
     }
+    if args.ablate:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
     final = _fit(
-        np.array([r for q in items for r in q.rows]), np.array([lab for q in items for lab in q.labels])
-    )
+        *training_rows(items, args.keep_negatives, seed=0)
+    )  # as the fold models were: calibration fits
     model = {
         "features": list(NAMES),
         "trees": _export(final),
