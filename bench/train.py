@@ -325,6 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-negatives", type=float, default=0.3, help="share of wrong candidates trained on"
     )
+    parser.add_argument(
+        "--final-keep-negatives",
+        type=float,
+        default=1.0,
+        help="share of wrong candidates the shipped model is fitted on (1.0: all, as index/data was made; "
+        "the fold models the calibration comes from use --keep-negatives)",
+    )
     parser.add_argument("--recollect", nargs="*", help="with --rows: collect these sets' rows again")
     parser.add_argument("--sets", nargs="*", help="train on these sets only (cmrc drcd seed holdout pages)")
     parser.add_argument("--ablate", action="append", help="zero features with this prefix (report only)")
@@ -375,9 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ablate:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
-    final = _fit(
-        *training_rows(items, args.keep_negatives, seed=0)
-    )  # as the fold models were: calibration fits
+    final = _fit(*training_rows(items, args.final_keep_negatives, seed=0))
     model = {
         "features": list(NAMES),
         "trees": _export(final),
