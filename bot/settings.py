@@ -7,6 +7,7 @@ read from the environment and is never included in ``repr``.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,18 @@ SETTINGS: tuple[Setting, ...] = (
         "1048576",
         "Largest webhook request body accepted (bytes); bigger ones get 413 before they are read.",
     ),
+    Setting(
+        "NEWSQA_STATE_URL",
+        None,
+        "Where chat state, feedback, the query cache and processed update ids live: unset, the SQLite store;"
+        " sqlite:///PATH, a SQLite file; postgresql://…, a PostgreSQL server shared by replicas.",
+    ),
+    Setting(
+        "NEWSQA_SNAPSHOTS",
+        None,
+        "A folder of index snapshots (`newsqa snapshot`): answer from the newest, switch when a newer one lands.",
+    ),
+    Setting("NEWSQA_REPLICA_NAME", "host:pid", "This replica's name in logs and /healthz."),
 )
 
 
@@ -87,6 +100,21 @@ def _positive(env: Mapping[str, str], name: str, default: str) -> int:
     return value
 
 
+def default_replica_name() -> str:
+    """``host:pid``: unique among the replicas of one host and of several."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _state_url(url: str | None) -> str | None:
+    """NEWSQA_STATE_URL checked: unset, ``sqlite:///PATH`` or ``postgresql://…``."""
+    if url is None or url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        return url
+    raise SettingsError(
+        f"NEWSQA_STATE_URL must be sqlite:///PATH or postgresql://user:password@host/db, not {url.split('://')[0]}://…;"
+        " unset it to keep the state in the SQLite store."
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings."""
@@ -105,6 +133,9 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_max_bytes: int = 1_048_576
+    state_url: str | None = None
+    snapshots: Path | None = None
+    replica_name: str = field(default_factory=default_replica_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,4 +159,7 @@ class Settings:
             webhook_listen=env.get("NEWSQA_WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=_int(env, "NEWSQA_WEBHOOK_PORT", "8443"),
             webhook_max_bytes=max(1024, _int(env, "NEWSQA_WEBHOOK_MAX_BYTES", "1048576")),
+            state_url=_state_url(env.get("NEWSQA_STATE_URL") or None),
+            snapshots=Path(env["NEWSQA_SNAPSHOTS"]).expanduser() if env.get("NEWSQA_SNAPSHOTS") else None,
+            replica_name=env.get("NEWSQA_REPLICA_NAME") or default_replica_name(),
         )

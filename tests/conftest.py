@@ -88,3 +88,43 @@ def best_answer(searcher, question: str) -> str | None:  # type: ignore[no-untyp
         return None
     view = views[reading.view]
     return view.text[reading.span[0] : reading.span[1]]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A real PostgreSQL server for the session (tests/postgres.py), or skip saying how to get one."""
+    from tests.postgres import SKIP_REASON, ExternalServer, PostgresServer, binaries
+
+    external = os.environ.get("NEWSQA_TEST_POSTGRES_URL")
+    if external:
+        yield ExternalServer(external)
+        return
+    folder = binaries()
+    if folder is None:
+        pytest.skip(SKIP_REASON)
+    server = PostgresServer(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        from bot.pg import close_pools
+
+        close_pools()
+        server.stop()
+
+
+@pytest.fixture()
+def pg_url(postgres_server: object) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database for this test."""
+    from bot.pg import close_pools
+
+    yield postgres_server.new_database()  # type: ignore[attr-defined]
+    close_pools()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each state backend in turn: a SQLite file (``sqlite:///…``) and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return str(request.getfixturevalue("pg_url"))
