@@ -283,7 +283,13 @@ class Searcher:
         ranked = [(pid, score) for pid, score in ranked if pid in passages]
         if not ranked:
             return result, query
-        ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
+        head = ranked[:DEPTH]
+        ranked = rerank(
+            query,
+            ranked,
+            {pid: self._fold(passages[pid]) for pid, _ in head},
+            {pid: article_header(passages[pid]) for pid, _ in head},
+        )
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
@@ -428,6 +434,19 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+def article_header(passage: Passage) -> str:
+    """The folded header a question may name besides the passage: title, kicker, subtitle, heading, date."""
+    a = passage.article
+    parts = [a.title, a.kicker, a.subtitle, passage.heading, a.date, _chinese_date(a.date)]
+    return fold(" | ".join(p for p in parts if p))
+
+
+def _chinese_date(iso: str | None) -> str | None:
+    """``2019-04-11`` as the question would write it: ``2019年4月11日``."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{match[1]}年{int(match[2])}月{int(match[3])}日" if match else None
 
 
 def _first(passage: Passage) -> tuple[int, int]:
