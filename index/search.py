@@ -22,7 +22,7 @@ from index.cache import QueryCache
 from index.normalize import fold
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
-from index.reader.abstain import Relevance, asks_live, relevance
+from index.reader.abstain import Relevance, asks_live, other_year, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
@@ -245,9 +245,14 @@ class Searcher:
         hits = result.hits
         features = self.answerable_features(result, query, reading.confidence if reading else None)
         named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
+        # 2023年 asked, a passage about 2024 quoted (and the article not dated 2023): another year's figure
+        wrong_year = bool(other_year(result.question, hits[0].passage))
         model = answerable_model()
         result.abstained = (
-            asks_live(result.question) or named_missing or model.probability(features) < model.threshold
+            asks_live(result.question)
+            or named_missing
+            or wrong_year
+            or model.probability(features) < model.threshold
         )
         if result.abstained:
             subject = described(result.question)
