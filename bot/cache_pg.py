@@ -19,7 +19,6 @@ from bot.pg_guard import SoftCalls
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from corpus.store import Store
     from index.cache import AnswerCache
 
 __all__ = ["COMPONENT", "STEPS", "PgQueryCache", "open_cache"]
@@ -46,7 +45,7 @@ COUNT = (
 GIVEN_UP = "writes_given_up"
 
 
-def open_cache(settings: Settings, store: Store) -> AnswerCache | None:
+def open_cache(settings: Settings) -> AnswerCache | None:
     """The query cache ``settings.state_url`` names: unset, None (the searcher keeps it in the store's file);
     ``sqlite:///PATH``, that file; ``postgresql://…``, that server."""
     url = settings.state_url

@@ -117,19 +117,23 @@ def test_concurrent_replicas_lose_and_double_nothing(state_url: str) -> None:
 
 
 def test_schema_created_and_versioned_on_first_use(state_url: str) -> None:
+    from bot.cache_pg import open_cache
+
     replica(state_url).record_question(1, "问", "问", None)
     replica(state_url)  # a second start changes nothing
+    open_cache(Settings(state_url=state_url))
     if state_url.startswith("sqlite:///"):
         conn = sqlite3.connect(state_url.removeprefix("sqlite:///"))
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert {"asked", "chat_state", "feedback"} <= tables
+        assert {"asked", "chat_state", "feedback", "query_cache", "query_cache_stats"} <= tables
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert conn.execute("SELECT COUNT(*) FROM asked").fetchone() == (1,)
         return
     import psycopg
 
     with psycopg.connect(state_url) as conn:
-        assert conn.execute("SELECT version FROM newsqa_schema WHERE component = 'state'").fetchone() == (1,)
+        versions = conn.execute("SELECT component, version FROM newsqa_schema ORDER BY component").fetchall()
+        assert versions == [("query_cache", 1), ("state", 1)]
         assert conn.execute("SELECT COUNT(*) FROM asked").fetchone() == (1,)
         unique = conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'feedback_one_vote'"
