@@ -66,7 +66,9 @@ def _searcher(settings: Settings) -> Searcher:
         "answering from the index as it was before",
         file=sys.stderr,
     )
-    return Searcher(open_store(settings))
+    from bot.cache_pg import open_cache
+
+    return Searcher(open_store(settings), cache=open_cache(settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,8 @@
 """Calls to PostgreSQL that fail soft, for the state and the query cache (answers never wait on them).
 
-One call gets a connection from the process's pool within :data:`CHECKOUT_TIMEOUT_S`. A connection the
-server closed meanwhile (a restart, ``pg_terminate_backend``) is retried once on a fresh one. When no
+One call gets a connection from the process's pool within :data:`CHECKOUT_TIMEOUT_S`. A call on a connection
+the server closed meanwhile (a restart, ``pg_terminate_backend``) is tried again on another one (the pool drops
+the dead one). When no
 connection can be had at all, calls are skipped for :data:`BACKOFF_S` instead of each waiting again. A call
 that still fails is logged and gives the caller's default.
 """
@@ -45,7 +46,8 @@ class SoftCalls:
 
         if time.monotonic() < self._until:
             return self._failed(default, what, "skipped: PostgreSQL was unreachable a moment ago", level)
-        for attempt in (1, 2):
+        attempts = int(getattr(self.pool, "max_size", 1)) + 1  # after a restart, every pooled one is dead
+        for attempt in range(1, attempts + 1):
             conn = None
             try:
                 with self.pool.connection(timeout=CHECKOUT_TIMEOUT_S) as conn:
@@ -55,8 +57,8 @@ class SoftCalls:
                     with self._lock:
                         self._until = time.monotonic() + BACKOFF_S
                     return self._failed(default, what, str(exc), level)
-                if attempt == 1 and conn.broken:
-                    continue  # the server closed this connection since it was pooled: once more on a new one
+                if attempt < attempts and conn.broken:
+                    continue  # the server closed this connection since it was pooled: again on another one
                 return self._failed(default, what, str(exc), level)
             except psycopg.Error as exc:
                 return self._failed(default, what, str(exc), level)

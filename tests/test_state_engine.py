@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.engine import Engine, open_engine
+from bot.pg import pool_for
 from bot.reply import Reply
 from bot.settings import Settings
 
 QUESTION = "剑河中药材面积?"
 DOWN = "postgresql://newsqa:pw@127.0.0.1:1/none"
+ALIVE = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s"
 
 
 def button(reply: Reply, label: str) -> str:
@@ -51,12 +54,20 @@ def test_answers_go_on_when_postgresql_goes_away(
 
     engine = open_engine(Settings(db_path=fresh_db, state_url=pg_url))
     first = engine.handle_text(2, QUESTION)
+    pool = pool_for(pg_url)
+    with pool.connection(), pool.connection(), pool.connection():
+        pass  # three connections in the pool now, all about to be closed by the server
     database = pg_url.rsplit("/", 1)[1]
     with psycopg.connect(postgres_server.admin_url, autocommit=True) as admin:  # type: ignore[attr-defined]
         ended = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,)
         ).fetchall()
         assert ended and all(row == (True,) for row in ended)  # every pooled connection closed by the server
+        for _ in range(1000):  # until the server has ended them (pg_terminate_backend only signals)
+            if admin.execute(ALIVE, (database,)).fetchone() == (0,):
+                break
+            time.sleep(0.01)
+        assert admin.execute(ALIVE, (database,)).fetchone() == (0,)
         followup = engine.handle_text(2, "品种呢?")  # on fresh connections: the state is still there
         assert followup.blocks[0].text == "（理解为：剑河中药材品种?）"
 
