@@ -69,6 +69,18 @@ def test_a_write_postgresql_refuses_is_skipped_and_counted(pg_url: str) -> None:
     assert cache.get("q", 5, 1) == {"answer": "甲"}
 
 
+def test_a_newer_version_drops_older_entries_and_never_the_reverse(pg_url: str) -> None:
+    old, new = PgQueryCache(pg_url), PgQueryCache(pg_url)  # replicas on an older and a newer snapshot
+    old.put("q", 5, 1, {"answer": "旧"})
+    old.get("q", 5, 1)
+    assert new.get("q", 5, 2) is None  # first sight of version 2: version 1 entries go
+    new.put("q", 5, 2, {"answer": "新"})
+    assert old.get("q", 5, 1) is None
+    old.put("q", 5, 1, {"answer": "旧"})  # the older replica keeps answering from its own entries
+    assert old.get("q", 5, 1) == {"answer": "旧"} and new.get("q", 5, 2) == {"answer": "新"}
+    assert new.stats()["entries"] == 2
+
+
 def test_answer_workers_share_the_cache(pg_url: str, fresh_db: Path) -> None:
     from bot.answer_pool import AnswerPool
 
