@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli_args import CommandError, Parser, check_utf8
+from bot.pg import PostgresUnavailable, redacted
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
 from corpus.store_guard import disk_full_message, is_disk_full
@@ -65,7 +66,9 @@ def _searcher(settings: Settings) -> Searcher:
         "answering from the index as it was before",
         file=sys.stderr,
     )
-    return Searcher(open_store(settings))
+    from bot.cache_pg import open_cache
+
+    return Searcher(open_store(settings), cache=open_cache(settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,8 +331,17 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Store, index and cache figures."""
+    """Store, index, cache and feedback figures (cache and feedback from the NEWSQA_STATE_URL backend)."""
+    from bot.state import open_state
+
     searcher = _searcher(settings)
+    state = open_state(settings, searcher.store)
+    try:
+        feedback: dict[str, int] | None = state.feedback_counts()
+    except sqlite3.Error:  # a read-only store that never held chat state
+        feedback = None
+    finally:
+        state.close()
     figures = {
         "db": str(settings.db_path),
         **searcher.store.counts(),
@@ -337,6 +349,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         "index_version": searcher.version,
         "cache": searcher.cache.stats() if searcher.cache else None,
         "tag_cache": searcher.tags.stats() if searcher.tags else None,
+        "state": redacted(settings.state_url) if settings.state_url else "store",
+        "feedback": feedback,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -423,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask" and args.k < 1:
             raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))
-    except (CommandError, SettingsError, StoreError) as exc:
+    except (CommandError, SettingsError, StoreError, PostgresUnavailable) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # SQLITE_FULL raised by a layer that does not know it (the index, the cache)

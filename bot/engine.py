@@ -24,7 +24,7 @@ from bot.library import open_searcher
 from bot.notices import CHITCHAT, LATIN_QUESTION, NOTICES
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
-from bot.state import Asked, ChatState, StateStore
+from bot.state import Asked, ChatState, open_state
 from index.reader.multi import split_question
 from index.reader.question import QuestionType
 from index.search import Result, Searcher, clean_question
@@ -50,9 +50,15 @@ class Engine:
         self.pool = pool
         self.lock = threading.RLock()  # this process's store connection: state, articles, local answers
         self.chats = KeyedLocks()  # one writer per chat's state
-        self.state = StateStore(self.store.conn, self.lock)
+        self.state = open_state(
+            settings, self.store, self.lock
+        )  # NEWSQA_STATE_URL: the store, a file, PostgreSQL
         self._examples: list[str] | None = None
         self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
+
+    def close(self) -> None:
+        """Release the chat state's connection when it has one of its own (the store stays open)."""
+        self.state.close()
 
     def _ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
         """``Searcher.ask`` in the answer pool when there is one (no lock held meanwhile), else here."""

@@ -89,8 +89,10 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = True) -> Searc
 
     A fresh store is built once (see the module docstring); an index behind the store is said so in the log.
     """
+    from bot.cache_pg import open_cache
+
     store = open_store(settings)
-    searcher = Searcher(store)
+    searcher = Searcher(store, cache=open_cache(settings))  # the query cache where NEWSQA_STATE_URL says
     if build_if_missing and _never_built(store):
         _first_build(settings, store, searcher)
     status = index_status(store.conn, store.path)
