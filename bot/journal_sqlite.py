@@ -107,15 +107,11 @@ class UpdateJournal:
         now, taken = time.time(), []
         with self.lock:
             try:
+                if not self._dead(now, at_start):  # the usual case, without taking the write lock
+                    return []
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
-                    owners = self.conn.execute(
-                        "SELECT DISTINCT u.owner, r.last_seen FROM tg_updates u "
-                        "LEFT JOIN replicas r ON r.name = u.owner WHERE u.state != 'done'"
-                    ).fetchall()
-                    for owner, seen in owners:
-                        if not is_dead(owner, seen, self.replica, now, at_start=at_start, local=True):
-                            continue
+                    for owner in self._dead(now, at_start):  # again: another replica may have been first
                         rows = self.conn.execute(
                             "UPDATE tg_updates SET owner = ? WHERE state != 'done' AND owner IS ? "
                             "RETURNING update_id, body, state, outbox",
@@ -135,13 +131,13 @@ class UpdateJournal:
             (int(u), body, state, json.loads(box) if box else None) for u, body, state, box in taken
         )
 
-    def unfinished(self) -> list[Row]:
-        """Every update not done, whoever owns it, oldest first."""
-        with self.lock:
-            rows = self.conn.execute(
-                "SELECT update_id, body, state, outbox FROM tg_updates WHERE state != 'done' ORDER BY update_id"
-            ).fetchall()
-        return [(int(u), body, state, json.loads(box) if box else None) for u, body, state, box in rows]
+    def _dead(self, now: float, at_start: bool) -> list[str | None]:
+        """Owners of unfinished updates that are dead (the caller holds ``self.lock``)."""
+        owners = self.conn.execute(
+            "SELECT DISTINCT u.owner, r.last_seen FROM tg_updates u "
+            "LEFT JOIN replicas r ON r.name = u.owner WHERE u.state != 'done'"
+        ).fetchall()
+        return [o for o, seen in owners if is_dead(o, seen, self.replica, now, at_start=at_start, local=True)]
 
     def beat(self, now: float | None = None) -> None:
         """Write this replica's heartbeat."""
