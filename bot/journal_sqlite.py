@@ -8,6 +8,7 @@ update. A SQLite file lives on one host, so a dead ``host:pid`` owner of this ho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -55,6 +56,8 @@ class UpdateJournal:
             if not self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
                 # a new file: mark it as newsqa's, so the store that opens it later adopts it
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            with contextlib.suppress(sqlite3.Error):  # as the store; a read-only file keeps its mode
+                self.conn.execute("PRAGMA journal_mode=WAL")  # claims of two replicas don't wait for readers
             self.conn.executescript(SCHEMA)
             columns = {row[1] for row in self.conn.execute("PRAGMA table_info(tg_updates)")}
             if "owner" not in columns:  # a journal written before owners were kept
