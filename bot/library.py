@@ -15,6 +15,7 @@ rather than keep a user or a restarted bot waiting behind a long first ingest.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from corpus.store import Store
 from corpus.writelock import WriterBusy, writer_lock
 from index.postings import get_meta
 from index.search import Searcher
+from index.snapshot_files import SnapshotError
 from index.status import index_status
 
 log = logging.getLogger(__name__)
@@ -84,11 +86,41 @@ def _first_build(settings: Settings, store: Store, searcher: Searcher) -> None:
         )
 
 
+def local_state_path(settings: Settings) -> Path:
+    """With NEWSQA_SNAPSHOTS, ``NEWSQA_DB`` is this replica's own writable file for what is not the index (the
+    query cache, chat state, the update journal — until NEWSQA_STATE_URL moves them): never a snapshot."""
+    path, folder = Path(settings.db_path), settings.snapshots
+    if folder is not None and Path(folder).resolve() in path.resolve().parents:
+        raise SnapshotError(
+            f"NEWSQA_DB {path} is inside NEWSQA_SNAPSHOTS {folder}; snapshots are never written. Point NEWSQA_DB "
+            "at a file of its own, e.g.: NEWSQA_DB=var/newsqa.db"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_state_connection(settings: Settings) -> sqlite3.Connection | None:
+    """The connection chat state is kept on when the store is a read-only snapshot (None: the store's own)."""
+    if settings.snapshots is None:
+        return None
+    conn = sqlite3.connect(
+        local_state_path(settings), timeout=30.0, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    return conn
+
+
 def open_searcher(settings: Settings, *, build_if_missing: bool = True) -> Searcher:
     """The searcher over the configured store, answering from the index as it is (it never syncs it).
 
     A fresh store is built once (see the module docstring); an index behind the store is said so in the log.
+    With NEWSQA_SNAPSHOTS the store is the newest snapshot there, switched as newer ones land
+    (:mod:`index.snapshot_watch`); the query cache then lives in :func:`local_state_path`.
     """
+    if settings.snapshots is not None:
+        from index.snapshot_watch import SnapshotSearcher
+
+        return SnapshotSearcher(settings.snapshots, cache_at=local_state_path(settings))
     store = open_store(settings)
     searcher = Searcher(store)
     if build_if_missing and _never_built(store):

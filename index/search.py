@@ -94,14 +94,20 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
-        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
-        (:mod:`index.tag_cache`, installed for the whole process)."""
+    def __init__(
+        self, store: Store, *, use_cache: bool = True, cache_tags: bool = True, cache_at: Path | None = None
+    ) -> None:
+        """``use_cache``: the query cache (in the store's file, or in ``cache_at``: a read-only snapshot's must
+        be elsewhere); ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
+        (:mod:`index.tag_cache`, installed for the whole process; a snapshot's is only read)."""
         self.store = store
         self.index = SparseIndex(store.conn)
         on_disk = str(store.path) != ":memory:"
-        self.cache = QueryCache(store.path) if use_cache and on_disk else None
-        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        cache_path = cache_at if cache_at is not None else None if store.readonly else store.path
+        self.cache = QueryCache(cache_path) if use_cache and on_disk and cache_path is not None else None
+        self.tags = (
+            tag_cache.TagCache(store.path, readonly=store.readonly) if cache_tags and on_disk else None
+        )
         tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
