@@ -370,6 +370,10 @@ def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(
             "Give the snapshot's file or a folder: newsqa snapshot OUT.db, or newsqa snapshot --into DIR"
         )
+    if args.keep < 1:
+        raise CommandError(
+            f"--keep must be at least 1, not {args.keep}, e.g.: newsqa snapshot --into DIR --keep 3"
+        )
     into = Path(args.into) if args.into else Path(args.out) if Path(args.out).is_dir() else None
     if not Path(settings.db_path).exists():
         raise CommandError(f"No store at {settings.db_path}. Build it with: newsqa ingest")

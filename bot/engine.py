@@ -61,6 +61,8 @@ class Engine:
         self.lock = threading.RLock()  # this process's store connection: state, articles, local answers
         self.chats = KeyedLocks()  # one writer per chat's state
         self.state = StateStore(state_conn if state_conn is not None else self.store.conn, self.lock)
+        self._examples: list[str] | None = None
+        self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
         if isinstance(searcher, SnapshotSearcher):
             searcher.guard = self.lock  # a switch closes the old snapshot only while no store read runs
 
@@ -75,8 +77,6 @@ class Engine:
         if isinstance(self.searcher, SnapshotSearcher):
             return f"snapshot v{self.searcher.snapshot.version}"
         return "store"
-        self._examples: list[str] | None = None
-        self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
 
     def _ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
         """``Searcher.ask`` in the answer pool when there is one (no lock held meanwhile), else here."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -51,19 +53,41 @@ def check_store(path: Path, *, immutable: bool) -> tuple[str, int | None]:
         conn.close()
 
 
-def _postgres_check(url: str) -> StateCheck:
-    def check() -> str:
+class _PostgresCheck:
+    """``SELECT 1`` through this process's pool (:func:`bot.pg.pool_for`), waited for at most
+    :data:`PG_TIMEOUT_S`; one check at a time (a check still waiting for a down server is joined, not doubled)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._lock = threading.Lock()
+        self._running: Future[str] | None = None
+
+    def _select_one(self) -> str:
         from bot.pg import pool_for, redacted
 
         try:
-            with pool_for(url).connection(timeout=PG_TIMEOUT_S) as conn:
+            with pool_for(self.url).connection(timeout=PG_TIMEOUT_S) as conn:
                 conn.execute("SELECT 1").fetchone()
             return "ok"
         except Exception as exc:  # PostgresUnavailable, a pool timeout, a dropped connection
-            log.warning("healthz: PostgreSQL at %s unreachable (%s)", redacted(url), type(exc).__name__)
+            log.warning("healthz: PostgreSQL at %s unreachable (%s)", redacted(self.url), type(exc).__name__)
             return "unreachable"
 
-    return check
+    def __call__(self) -> str:
+        with self._lock:
+            if self._running is None or self._running.done():
+                future: Future[str] = Future()
+                self._running = future
+
+                def run() -> None:
+                    future.set_result(self._select_one())
+
+                threading.Thread(target=run, name="healthz-pg", daemon=True).start()
+            running = self._running
+        try:
+            return running.result(timeout=PG_TIMEOUT_S)
+        except TimeoutError:
+            return "unreachable"
 
 
 def _sqlite_check(path: Path) -> StateCheck:
@@ -80,7 +104,7 @@ def state_check_for(settings: Settings) -> StateCheck:
     """The default state check for ``settings`` (see the module docstring)."""
     url = settings.state_url
     if url is not None and url.startswith(("postgresql://", "postgres://")):
-        return _postgres_check(url)
+        return _PostgresCheck(url)
     if url is not None and url.startswith("sqlite:///"):
         return _sqlite_check(Path(url.removeprefix("sqlite://")))
     return _sqlite_check(Path(settings.db_path))

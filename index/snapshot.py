@@ -134,6 +134,8 @@ def write_snapshot(store: Store, out: Path) -> Manifest:
 
 def publish_into(store: Store, folder: Path, *, keep: int = KEEP) -> tuple[Path, Manifest, list[Path]]:
     """Write a snapshot into ``folder`` named by version and time, then prune: (path, manifest, pruned)."""
+    if keep < 1:
+        raise SnapshotError(f"--keep must be at least 1, not {keep}")
     folder = Path(folder).absolute()
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".newsqa-snapshot.tmp-{os.getpid()}"
