@@ -131,7 +131,8 @@ class Health:
         if self.searcher is None:
             store, index_version = "not opened", None
         elif manifest is not None:
-            store, index_version = check_store(self.searcher.snapshot_path, immutable=True)
+            path = self.searcher.folder / manifest.file  # the manifest's own file, even if a switch just ran
+            store, index_version = check_store(path, immutable=True)
             snapshot = {"version": manifest.version, "sha256": manifest.sha256, "created": manifest.created}
         else:
             store, index_version = check_store(Path(self.searcher.store.path), immutable=False)

@@ -278,7 +278,9 @@ class SnapshotSearcher(Searcher):
 
 
 def _close(searcher: Searcher) -> None:
-    """Close a searcher's connections: the store, the query cache, the tag cache."""
+    """Close a searcher's connections: the store, the query cache, the tag cache (no longer the process's)."""
+    if searcher.tags is not None and tag_cache.installed() is searcher.tags:
+        tag_cache.install(None)
     for layer in (searcher.cache, searcher.tags):
         if layer is not None:
             layer.close()

@@ -12,6 +12,7 @@ import pytest
 from bot.answer_pool import AnswerPool
 from bot.engine import open_engine
 from bot.settings import Settings
+from index import tag_cache
 from index.snapshot_files import file_sha256
 from index.snapshot_watch import SnapshotSearcher
 from tests.snapshot_helpers import (
@@ -75,6 +76,7 @@ def test_a_replica_switches_to_a_newer_snapshot_while_answering_without_a_failed
         assert file_sha256(first) == manifest.sha256 and file_sha256(second) == newer.sha256  # never written
     finally:
         searcher.close()
+    assert tag_cache.installed() is None  # a closed snapshot's tag cache is not left as the process's
 
 
 def test_the_engine_on_snapshots_keeps_chat_state_in_its_own_file(fresh_db: Path, tmp_path: Path) -> None:
