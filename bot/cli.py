@@ -12,6 +12,7 @@ Usage:
     newsqa stats                        store, index and cache figures
     newsqa index [--no-wait]            bring the index up to date with the store (the one writer)
     newsqa check [--repair]             verify the index against the store; --repair fixes what is wrong
+    newsqa snapshot OUT.db | --into DIR  a read-only copy of the store for replicas (NEWSQA_SNAPSHOTS)
 
 Heavy modules are imported inside the subcommand that needs them, so ``newsqa --help`` is instant.
 """
@@ -374,6 +375,37 @@ def _index_figures(searcher: Searcher) -> dict[str, object]:
     }
 
 
+def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a snapshot of the store (``OUT.db`` and ``OUT.db.json``), or publish one into a folder."""
+    from bot.library import open_store
+    from index.snapshot import publish_into, write_snapshot
+
+    if (args.out is None) == (args.into is None):
+        raise CommandError(
+            "Give the snapshot's file or a folder: newsqa snapshot OUT.db, or newsqa snapshot --into DIR"
+        )
+    if args.keep < 1:
+        raise CommandError(
+            f"--keep must be at least 1, not {args.keep}, e.g.: newsqa snapshot --into DIR --keep 3"
+        )
+    into = Path(args.into) if args.into else Path(args.out) if Path(args.out).is_dir() else None
+    if not Path(settings.db_path).exists():
+        raise CommandError(f"No store at {settings.db_path}. Build it with: newsqa ingest")
+    store = open_store(settings)
+    if into is not None:
+        out, manifest, pruned = publish_into(store, into, keep=args.keep)
+    else:
+        out, pruned = Path(args.out), []
+        manifest = write_snapshot(store, out)
+    print(
+        f"snapshot: {out} (v{manifest.version}: {manifest.articles} articles, {manifest.passages} passages, "
+        f"{manifest.size / 1e6:.1f} MB, sha256 {manifest.sha256[:12]}…)"
+    )
+    for path in pruned:
+        print(f"pruned: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (a test checks every command has help and is in the README)."""
     parser = Parser(prog="newsqa", description="Ask Chinese newspaper articles; get the sentence.")
@@ -421,6 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="verify the index against the store (counts, lengths, df, integrity)")
     p.add_argument("--repair", action="store_true", help="fix what is wrong and say what was fixed")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("snapshot", help="write a read-only copy of the store for replicas (NEWSQA_SNAPSHOTS)")
+    p.add_argument("out", nargs="?", help="the snapshot file (its manifest goes beside it: OUT.db.json)")
+    p.add_argument("--into", metavar="DIR", help="publish into a snapshot folder, named by version and time")
+    p.add_argument("--keep", type=int, default=3, help="snapshots --into keeps, the newest (default 3)")
+    p.set_defaults(func=cmd_snapshot)
     return parser
 
 

@@ -128,6 +128,7 @@ def build_application(
     application.bot_data["engine"] = engine
     application.bot_data["sender"] = sender
     application.bot_data["journal"] = journal
+    application.bot_data["replica"] = settings.replica_name  # in the log line of every answered update
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(CommandHandler(list(ENGINE_COMMANDS), command))
     application.add_handler(MessageHandler(filters.COMMAND & private, command))  # unknown command → help

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.health import Health
 from bot.settings import Settings
 from bot.telegram_webhook import WebhookServer
 
@@ -78,6 +79,7 @@ async def serve(
                 application.update_queue,
                 settings.webhook_secret,
                 settings.webhook_max_bytes,
+                health=Health.for_engine(settings, application.bot_data["engine"]).report,
             )
             webhook.start()
             set_hook = lambda: application.bot.set_webhook(  # noqa: E731

@@ -101,16 +101,23 @@ class Searcher:
         use_cache: bool = True,
         cache_tags: bool = True,
         cache: AnswerCache | None = None,
+        cache_at: Path | None = None,
     ) -> None:
-        """``use_cache``: the query cache (``cache``, else the one in the store's file); ``cache_tags``: passages'
-        POS/entity tags kept in the store's tag cache (:mod:`index.tag_cache`, installed for the whole process)."""
+        """``use_cache``: the query cache (``cache``; else the one in ``cache_at`` or in the store's file — a
+        read-only snapshot's must be elsewhere); ``cache_tags``: passages' POS/entity tags kept in the store's tag
+        cache (:mod:`index.tag_cache`, installed for the whole process; a snapshot's is only read)."""
         self.store = store
         self.index = SparseIndex(store.conn)
         on_disk = str(store.path) != ":memory:"
+        cache_path = cache_at if cache_at is not None else None if store.readonly else store.path
         self.cache: AnswerCache | None = None
         if use_cache:
-            self.cache = cache if cache is not None else QueryCache(store.path) if on_disk else None
-        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+            self.cache = (
+                cache if cache is not None else QueryCache(cache_path) if on_disk and cache_path else None
+            )
+        self.tags = (
+            tag_cache.TagCache(store.path, readonly=store.readonly) if cache_tags and on_disk else None
+        )
         tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
