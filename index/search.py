@@ -18,7 +18,7 @@ from typing import Any
 from corpus.store import Passage, Store
 from index import build, tag_cache
 from index.bm25 import SparseIndex
-from index.cache import QueryCache
+from index.cache import AnswerCache, QueryCache
 from index.normalize import fold
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
@@ -94,14 +94,30 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
-        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
-        (:mod:`index.tag_cache`, installed for the whole process)."""
+    def __init__(
+        self,
+        store: Store,
+        *,
+        use_cache: bool = True,
+        cache_tags: bool = True,
+        cache: AnswerCache | None = None,
+        cache_at: Path | None = None,
+    ) -> None:
+        """``use_cache``: the query cache (``cache``; else the one in ``cache_at`` or in the store's file — a
+        read-only snapshot's must be elsewhere); ``cache_tags``: passages' POS/entity tags kept in the store's tag
+        cache (:mod:`index.tag_cache`, installed for the whole process; a snapshot's is only read)."""
         self.store = store
         self.index = SparseIndex(store.conn)
         on_disk = str(store.path) != ":memory:"
-        self.cache = QueryCache(store.path) if use_cache and on_disk else None
-        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        cache_path = cache_at if cache_at is not None else None if store.readonly else store.path
+        self.cache: AnswerCache | None = None
+        if use_cache:
+            self.cache = (
+                cache if cache is not None else QueryCache(cache_path) if on_disk and cache_path else None
+            )
+        self.tags = (
+            tag_cache.TagCache(store.path, readonly=store.readonly) if cache_tags and on_disk else None
+        )
         tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
@@ -139,9 +155,10 @@ class Searcher:
 
     def flush(self) -> None:
         """Save the counts of cache writes that gave up (:mod:`index.cache_writes`) while the store was locked."""
-        for layer in (self.cache, self.tags):
-            if layer is not None:
-                layer.writes.flush()
+        if self.cache is not None:
+            self.cache.flush()
+        if self.tags is not None:
+            self.tags.writes.flush()
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
