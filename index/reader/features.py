@@ -26,9 +26,6 @@ _QTYPES = tuple(QuestionType)
 _PAST = re.compile(r"之前|以前|此前|原来|原先|原本|早先|曾经|曾在|曾任|来自|从哪")
 _ANCHOR = 6
 _TITLE_END = re.compile(rf"(?:{TITLE.pattern})$")
-#: What a changed figure starts from (``从5700亩``) and what it comes to (``扩至如今13000亩``, ``达82.11亿``).
-_FROM = re.compile(r"(?:从|由|原来的?|原先的?|此前的?)$")
-_TO = re.compile(r"(?:至|到|达|为|成|突破|超过)(?:了|如今|现在|目前)?$")
 
 NAMES: tuple[str, ...] = (
     *(f"q_{t.value}" for t in _QTYPES),
@@ -70,8 +67,6 @@ NAMES: tuple[str, ...] = (
     "ends_org",
     "ends_place",
     "next_is_mark",
-    "after_from",
-    "after_to",
 )
 
 
@@ -236,6 +231,4 @@ def row(view: PassageView, span: Span, same_source: int) -> list[float]:
         1.0 if value.endswith(ORG_ENDS) else 0.0,
         1.0 if value.endswith(PLACE_ENDS) else 0.0,
         1.0 if nxt in "，。、；：？！,.;:?!）)》”" or not nxt else 0.0,
-        1.0 if _FROM.search(left) else 0.0,
-        1.0 if _TO.search(left) else 0.0,
     ]
