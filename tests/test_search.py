@@ -173,3 +173,15 @@ def test_the_header_writes_the_date_as_questions_do() -> None:
     assert _chinese_date("2019-04-11") == "2019年4月11日"
     assert _chinese_date("2019") is None
     assert _chinese_date(None) is None
+
+
+def test_a_caption_ranks_below_body_text_that_scores_nearly_as_well() -> None:
+    from corpus.store_read import ArticleInfo, Passage
+    from index.search import FURNITURE_FACTOR, demote_furniture
+
+    info = ArticleInfo(1, "a1", "龟兹博物馆开馆", False, None, None, None, None, None, None, None, "x.md", 3)
+    caption = Passage(1, info, "caption", 1, None, "龟兹博物馆外景。", ())
+    body = Passage(2, info, "body", 2, None, "龟兹博物馆在库车市落成开放。", ())
+    ranked = demote_furniture([(1, 10.0), (2, 9.5)], {1: caption, 2: body})
+    assert ranked == [(2, 9.5), (1, 10.0 * FURNITURE_FACTOR)]
+    assert demote_furniture([(1, 10.0), (2, 8.0)], {1: caption, 2: body})[0][0] == 1  # far ahead: stays first
