@@ -390,8 +390,17 @@ class Searcher:
             byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
             span = (0, len(byline))
         if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
-            result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
+            name = byline[span[0] : span[1]].strip()
+            printed = self._printed_line(top.passage, name) if kind == "byline" else None
+            if printed is not None:  # the credit line as the page prints it, a passage of the article
+                at = printed.text.find(name)
+                result.hits = [h for h in result.hits if h.passage.id != printed.id]
+                result.hits.insert(
+                    0, Hit(1, top.score, printed, (0, len(printed.text)), (at, at + len(name)))
+                )
+            else:
+                line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
+                result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
             for rank, h in enumerate(result.hits, start=1):
                 h.rank = rank
             result.answer, result.answer_from = byline[span[0] : span[1]].strip(), kind
@@ -402,6 +411,17 @@ class Searcher:
             result.answer, result.answer_from = top.passage.article.date, "date"
             return True
         return False
+
+    def _printed_line(self, passage: Passage, name: str) -> Passage | None:
+        """The article's own line that credits ``name`` (``本报记者王崟欣《人民日报》（…第07版）``, kept as a note),
+        or None when the byline is only in the header."""
+        if len(name) < 2:
+            return None
+        found = self.store.article(passage.article.uid)
+        for line in found[1] if found else []:
+            if line.kind == "note" and name in line.text and len(line.text) <= 80:
+                return line
+        return None
 
     def _answer_from_credit(self, result: Result) -> bool:
         """``照片是谁拍的``: the photographer named in a photo credit of the best passages' articles (the credit

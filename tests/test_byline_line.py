@@ -1,0 +1,65 @@
+"""Who wrote it: the answer is quoted in the credit line the page prints, a passage of the article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corpus.ingest import ingest
+from corpus.store import Store
+from index.search import Searcher
+
+ARTICLE = """---
+title: "云端下的守线人（追梦路上）"
+date: 2025-01-02
+author: "王崟欣"
+---
+
+# 云端下的守线人（追梦路上）
+
+> 本报记者  王崟欣《人民日报》（2025年01月02日第 07 版）
+
+隧道顶面离地百米，坡面近乎与地面垂直。因此，他们被称作云端下的守线人。
+
+王俊是中国铁路南昌局集团有限公司永安工务段的工长。
+"""
+
+
+OTHER = """# 嘉陵江流域综合规划获批
+
+本报北京1月2日电（记者王浩）近日，《嘉陵江流域综合规划》获水利部批复。
+
+嘉陵江位于长江上游左岸，流域面积15.98万平方公里。
+
+该规划由长江水利委员会会同陕西、甘肃、四川、重庆等省市编制。
+"""
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    folder = tmp_path_factory.mktemp("credit")
+    (folder / "守线人.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "other.md").write_text(OTHER, encoding="utf-8")
+    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
+        (folder / f"filler{i}.md").write_text(
+            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
+        )
+    store = Store.open(folder / "newsqa.db")
+    ingest(store, [folder])
+    found = Searcher(store, use_cache=False)
+    found.sync(workers=1)
+    yield found
+    store.close()
+
+
+def test_the_byline_answer_is_marked_in_the_printed_credit_line(searcher: Searcher) -> None:
+    result = searcher.ask("云端下的守线人 谁写的")
+    assert result.answer == "王崟欣"
+    top = result.hits[0]
+    assert top.passage.kind == "note"
+    assert top.passage.id > 0  # a stored passage of the article, not a line made up from its header
+    assert "《人民日报》" in top.passage.text
+    assert top.answer_span is not None
+    assert top.passage.text[top.answer_span[0] : top.answer_span[1]] == "王崟欣"
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
