@@ -234,6 +234,7 @@ class FakeBotAPI:
         self._server: ThreadingHTTPServer | None = None
         self.latency = 0.0  # every response waits this long (a Bot API round trip; bench/load.py)
         self.delivery = Deliverer()  # the webhook's deliveries (tests.fake_webhook)
+        self.on_sent: Callable[[Sent], None] | None = None  # told of each new message (bench/replicas.py)
         self.webhook_options: dict[str, Any] = {}  # max_connections and allowed_updates of setWebhook
         self._callers: list[str | None] = []  # who made each call of _calls
         self._held: dict[str, tuple[threading.Event, list[bool]]] = {}  # caller → (released, [drop])
@@ -548,6 +549,8 @@ class FakeBotAPI:
             )
             sent.reply_markup = params.get("reply_markup")
             self._sent[(chat_id, sent.message_id)] = sent
+            if self.on_sent is not None:
+                self.on_sent(sent)
             return self._message_json(sent)
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
