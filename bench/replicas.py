@@ -12,9 +12,9 @@ answering on threads (``--workers``, NEWSQA_ANSWER_WORKERS, default 0), with the
 snapshot folder) or in one SQLite store they share (``--state sqlite``). The store holds the bundled page and
 ``../shared/data/peoples-daily`` (bench/load.py builds it). Each chat asks its next question as soon as the
 previous one is answered (``--chats`` readers at once) until ``--updates`` questions were answered, drawn in
-turn from bench/load.py's question files; the query cache is empty when a run starts, so a question is
-computed the first time it is asked and served from the shared cache after. Before measuring, every replica
-answers ``--warmup`` questions.
+turn from bench/load.py's question files. Each run starts with new state (a new database, or a new copy of
+the store), so a question is computed the first time it is asked and may come from the query cache after.
+Before measuring, every replica answers ``--warmup`` other questions (its taggers loaded).
 
 Printed per replica count: answered updates per second (first question delivered to last answer received),
 and the answer time through the webhook — from the fake's first POST of an update to the answer's
@@ -39,7 +39,7 @@ from typing import Any
 
 from bench.load import OUT, build_store, questions
 from tests.fake_bot_api import FakeBotAPI, Sent, wait_until
-from tests.replica_harness import ReplicaSet, StateView, copy_store, publish_snapshot
+from tests.replica_harness import ReplicaSet, copy_store, publish_snapshot
 
 NAMES = ("r1", "r2", "r3", "r4")
 
@@ -109,11 +109,12 @@ async def closed_loop(
     return times
 
 
-async def warm_up(fake: FakeBotAPI, replicas: ReplicaSet, pool: list[str], count: int) -> None:
-    """``count`` questions answered by each replica (its taggers loaded), then the query cache emptied."""
+async def warm_up(fake: FakeBotAPI, replicas: ReplicaSet, warmup: list[str]) -> None:
+    """Each replica answers the ``warmup`` questions (never asked when measuring: the state, query cache
+    included, is new for each run, so a measured question is computed the first time it is asked)."""
     for index, replica in enumerate(replicas.replicas.values()):
         chat = 900_000 + index
-        for question in pool[:count]:
+        for question in warmup:
             before = len(fake.messages(chat))
             with fake.via(index):
                 fake.push_message(chat, question)
@@ -122,10 +123,6 @@ async def warm_up(fake: FakeBotAPI, replicas: ReplicaSet, pool: list[str], count
     if replicas.extra_env.get("NEWSQA_ANSWER_WORKERS") == "0":  # taggers load on a thread (bot/warmup.py)
         loaded = lambda: all("warm-up:" in r.log_text() for r in replicas.replicas.values())  # noqa: E731
         await wait_until(loaded, 120, "the taggers to load")
-
-
-def empty_cache(state: StateView) -> None:
-    state.rows("DELETE FROM query_cache")
 
 
 async def run_once(
@@ -146,11 +143,11 @@ async def run_once(
         replicas = ReplicaSet(fake, work / f"run-{n}", seed_db=store, shared_db=shared, ready=args.ready,
                               extra_env=extra)  # fmt: skip
     pool = questions()
+    warmup, pool = pool[-args.warmup :] if args.warmup else [], pool[: len(pool) - args.warmup]
     try:
         replicas.start(*NAMES[:n])
         fake.proxy(replicas.targets())
-        await warm_up(fake, replicas, pool, args.warmup)
-        empty_cache(StateView.of(replicas))
+        await warm_up(fake, replicas, warmup)
         load_before = os.getloadavg()[0]
         chats = list(range(100_000, 100_000 + args.chats))
         started = time.monotonic()
