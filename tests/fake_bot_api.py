@@ -642,6 +642,7 @@ class FakeBotAPI:
             pending, self._updates = self._updates, []
             if _true(params.get("drop_pending_updates")):
                 pending = []
+                self.delivery.delete_webhook(drop_pending=True)  # those on their way too
             self.delivery.set_webhook(url, secret, connections)
             if pending:
                 self.delivery.submit(*pending)  # what was waiting, in order

@@ -89,7 +89,7 @@ def test_a_webhook_gets_each_update_with_the_secret_and_getupdates_is_refused(fa
     try:
         assert call(fake, "setWebhook", url=hook.url, secret_token="s3cret_1", max_connections=5) is True
         fake.push_message(7, "剑河中药材面积?")
-        wait(lambda: hook.got, "the delivery")
+        wait(lambda: hook.got and fake.pending_updates() == 0, "the delivery")
         ((update, secret),) = hook.got
         assert (update["message"]["text"], update["message"]["chat"]["id"], secret) == (
             "剑河中药材面积?",
@@ -162,10 +162,13 @@ def test_a_public_url_waits_for_the_replicas_behind_it_and_a_deleted_webhook_han
         call(fake, "setWebhook", url="https://bot.example.org/hook", secret_token="s")
         fake.proxy([hook.url])
         second = fake.push_message(10, "二")
-        wait(lambda: len(hook.got) == 2, "both delivered to the replica")
+        wait(lambda: len(hook.got) == 2 and fake.pending_updates() == 0, "both delivered to the replica")
         assert sorted(hook.ids()) == [first, second]
     finally:
         hook.close()
+    fake.push_message(10, "三")  # the replica is gone: refused, tried again and again
+    wait(lambda: call(fake, "getWebhookInfo").get("last_error_message") == "Connection refused", "a refusal")
+    assert call(fake, "getWebhookInfo")["pending_update_count"] == 1
     call(fake, "setWebhook", url="https://bot.example.org/hook", drop_pending_updates=True)
     assert call(fake, "getWebhookInfo")["pending_update_count"] == 0
 
