@@ -12,6 +12,7 @@ Usage:
     newsqa stats                        store, index and cache figures
     newsqa index [--no-wait]            bring the index up to date with the store (the one writer)
     newsqa check [--repair]             verify the index against the store; --repair fixes what is wrong
+    newsqa snapshot OUT.db | --into DIR  a read-only copy of the store for replicas (NEWSQA_SNAPSHOTS)
 
 Heavy modules are imported inside the subcommand that needs them, so ``newsqa --help`` is instant.
 """
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli_args import CommandError, Parser, check_utf8
+from bot.pg import PostgresUnavailable, redacted
 from bot.settings import Settings, SettingsError
 from corpus.store import StoreError
 from corpus.store_guard import disk_full_message, is_disk_full
@@ -65,7 +67,9 @@ def _searcher(settings: Settings) -> Searcher:
         "answering from the index as it was before",
         file=sys.stderr,
     )
-    return Searcher(open_store(settings))
+    from bot.cache_pg import open_cache
+
+    return Searcher(open_store(settings), cache=open_cache(settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,8 +332,17 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Store, index and cache figures."""
+    """Store, index, cache and feedback figures (cache and feedback from the NEWSQA_STATE_URL backend)."""
+    from bot.state import open_state
+
     searcher = _searcher(settings)
+    state = open_state(settings, searcher.store)
+    try:
+        feedback: dict[str, int] | None = state.feedback_counts()
+    except sqlite3.Error:  # a read-only store that never held chat state
+        feedback = None
+    finally:
+        state.close()
     figures = {
         "db": str(settings.db_path),
         **searcher.store.counts(),
@@ -337,6 +350,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         "index_version": searcher.version,
         "cache": searcher.cache.stats() if searcher.cache else None,
         "tag_cache": searcher.tags.stats() if searcher.tags else None,
+        "state": redacted(settings.state_url) if settings.state_url else "store",
+        "feedback": feedback,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -358,6 +373,37 @@ def _index_figures(searcher: Searcher) -> dict[str, object]:
         "pending_removals": status.pending_removals,
         "writer_pid": status.writer_pid,
     }
+
+
+def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a snapshot of the store (``OUT.db`` and ``OUT.db.json``), or publish one into a folder."""
+    from bot.library import open_store
+    from index.snapshot import publish_into, write_snapshot
+
+    if (args.out is None) == (args.into is None):
+        raise CommandError(
+            "Give the snapshot's file or a folder: newsqa snapshot OUT.db, or newsqa snapshot --into DIR"
+        )
+    if args.keep < 1:
+        raise CommandError(
+            f"--keep must be at least 1, not {args.keep}, e.g.: newsqa snapshot --into DIR --keep 3"
+        )
+    into = Path(args.into) if args.into else Path(args.out) if Path(args.out).is_dir() else None
+    if not Path(settings.db_path).exists():
+        raise CommandError(f"No store at {settings.db_path}. Build it with: newsqa ingest")
+    store = open_store(settings)
+    if into is not None:
+        out, manifest, pruned = publish_into(store, into, keep=args.keep)
+    else:
+        out, pruned = Path(args.out), []
+        manifest = write_snapshot(store, out)
+    print(
+        f"snapshot: {out} (v{manifest.version}: {manifest.articles} articles, {manifest.passages} passages, "
+        f"{manifest.size / 1e6:.1f} MB, sha256 {manifest.sha256[:12]}…)"
+    )
+    for path in pruned:
+        print(f"pruned: {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -407,6 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="verify the index against the store (counts, lengths, df, integrity)")
     p.add_argument("--repair", action="store_true", help="fix what is wrong and say what was fixed")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("snapshot", help="write a read-only copy of the store for replicas (NEWSQA_SNAPSHOTS)")
+    p.add_argument("out", nargs="?", help="the snapshot file (its manifest goes beside it: OUT.db.json)")
+    p.add_argument("--into", metavar="DIR", help="publish into a snapshot folder, named by version and time")
+    p.add_argument("--keep", type=int, default=3, help="snapshots --into keeps, the newest (default 3)")
+    p.set_defaults(func=cmd_snapshot)
     return parser
 
 
@@ -423,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask" and args.k < 1:
             raise CommandError(f"-k must be at least 1, not {args.k}, e.g.: newsqa ask QUESTION -k 5")
         return int(args.func(args, settings))
-    except (CommandError, SettingsError, StoreError) as exc:
+    except (CommandError, SettingsError, StoreError, PostgresUnavailable) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # SQLITE_FULL raised by a layer that does not know it (the index, the cache)

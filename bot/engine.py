@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import threading
 from typing import Protocol
 
@@ -24,10 +25,12 @@ from bot.library import open_searcher
 from bot.notices import CHITCHAT, LATIN_QUESTION, NOTICES
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
-from bot.state import Asked, ChatState, StateStore
+from bot.state import Asked, ChatState, StateStore, open_state
+from corpus.store import Store
 from index.reader.multi import split_question
 from index.reader.question import QuestionType
 from index.search import Result, Searcher, clean_question
+from index.snapshot_watch import SnapshotSearcher
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +46,46 @@ class Answerer(Protocol):
 class Engine:
     """One engine per process, shared by every chat."""
 
-    def __init__(self, searcher: Searcher, settings: Settings, pool: Answerer | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        settings: Settings,
+        pool: Answerer | None = None,
+        *,
+        state_conn: sqlite3.Connection | None = None,
+    ) -> None:
+        """``state_conn``: where chat state is kept when the store is a read-only snapshot (default: the store)."""
         self.searcher = searcher
-        self.store = searcher.store
         self.settings = settings
         self.pool = pool
         self.lock = threading.RLock()  # this process's store connection: state, articles, local answers
         self.chats = KeyedLocks()  # one writer per chat's state
-        self.state = StateStore(self.store.conn, self.lock)
+        # NEWSQA_STATE_URL: the store, a SQLite file (with snapshots: NEWSQA_DB), PostgreSQL
+        self.state = (
+            StateStore(state_conn, self.lock)
+            if state_conn is not None
+            else open_state(settings, self.store, self.lock)
+        )
         self._examples: list[str] | None = None
         self.warm_up: threading.Thread | None = None  # the loader thread (bot/warmup.py), joined before exit
+        if isinstance(searcher, SnapshotSearcher):
+            searcher.guard = self.lock  # a switch closes the old snapshot only while no store read runs
+
+    @property
+    def store(self) -> Store:
+        """The store answers come from (a snapshot's changes when a newer one lands): read it under :attr:`lock`."""
+        return self.searcher.store
+
+    @property
+    def index_label(self) -> str:
+        """What answers come from, for the log: ``snapshot v7.12`` or ``store``."""
+        if isinstance(self.searcher, SnapshotSearcher):
+            return f"snapshot v{self.searcher.snapshot.version}"
+        return "store"
+
+    def close(self) -> None:
+        """Release the chat state's connection when it has one of its own (the store stays open)."""
+        self.state.close()
 
     def _ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
         """``Searcher.ask`` in the answer pool when there is one (no lock held meanwhile), else here."""

@@ -24,6 +24,7 @@ from corpus.store import Store
 from corpus.writelock import WriterBusy, writer_lock
 from index.postings import get_meta
 from index.search import Searcher
+from index.snapshot_files import SnapshotError
 from index.status import index_status
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,36 @@ def _first_build(settings: Settings, store: Store, searcher: Searcher) -> None:
         )
 
 
+def local_state_path(settings: Settings) -> Path:
+    """With NEWSQA_SNAPSHOTS, ``NEWSQA_DB`` is this replica's own writable file for what is not the index (the
+    query cache, chat state, the update journal — until NEWSQA_STATE_URL moves them): never a snapshot."""
+    path, folder = Path(settings.db_path), settings.snapshots
+    if folder is not None and Path(folder).resolve() in path.resolve().parents:
+        raise SnapshotError(
+            f"NEWSQA_DB {path} is inside NEWSQA_SNAPSHOTS {folder}; snapshots are never written. Point NEWSQA_DB "
+            "at a file of its own, e.g.: NEWSQA_DB=var/newsqa.db"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def open_searcher(settings: Settings, *, build_if_missing: bool = True) -> Searcher:
     """The searcher over the configured store, answering from the index as it is (it never syncs it).
 
     A fresh store is built once (see the module docstring); an index behind the store is said so in the log.
+    With NEWSQA_SNAPSHOTS the store is the newest snapshot there, switched as newer ones land
+    (:mod:`index.snapshot_watch`); the query cache then lives in :func:`local_state_path`.
     """
+    if settings.snapshots is not None:
+        from bot.cache_pg import open_cache
+        from index.snapshot_watch import SnapshotSearcher
+
+        local_state_path(settings)  # never inside the snapshot folder
+        return SnapshotSearcher(settings.snapshots, make_cache=lambda: open_cache(settings))
+    from bot.cache_pg import open_cache
+
     store = open_store(settings)
-    searcher = Searcher(store)
+    searcher = Searcher(store, cache=open_cache(settings))  # the query cache where NEWSQA_STATE_URL says
     if build_if_missing and _never_built(store):
         _first_build(settings, store, searcher)
     status = index_status(store.conn, store.path)

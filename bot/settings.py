@@ -137,6 +137,12 @@ class Settings:
     snapshots: Path | None = None
     replica_name: str = field(default_factory=default_replica_name)
 
+    def __post_init__(self) -> None:
+        """With snapshots (read-only), chat state, the query cache and the update journal need a writable home:
+        unless NEWSQA_STATE_URL names one, it is ``NEWSQA_DB`` — this replica's own file, never a snapshot."""
+        if self.snapshots is not None and self.state_url is None:
+            object.__setattr__(self, "state_url", f"sqlite:///{self.db_path}")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default: ``os.environ``)."""

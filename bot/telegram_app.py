@@ -33,6 +33,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.journal import open_journal
 from bot.settings import Settings
 from bot.telegram_handlers import (
     ENGINE_COMMANDS,
@@ -45,7 +46,7 @@ from bot.telegram_handlers import (
     question,
 )
 from bot.telegram_send import Sender
-from bot.updates import JournalProcessor, JournalQueue, UpdateJournal
+from bot.updates import JournalProcessor, JournalQueue
 
 if TYPE_CHECKING:
     from bot.answer_pool import AnswerPool
@@ -87,6 +88,7 @@ async def prepare(application: Application) -> None:
     if isinstance(queue, JournalQueue):
         await asyncio.to_thread(queue.journal.prune)
         await queue.replay(application.bot)
+        queue.start_watch(application.bot)
 
 
 def api_urls(base: str) -> tuple[str, str]:
@@ -102,8 +104,8 @@ def api_urls(base: str) -> tuple[str, str]:
 def build_application(
     settings: Settings, engine: Conversation, pool: AnswerPool | None = None
 ) -> Application:
-    """The Application with every handler, the rate limiter, the error handler and the update journal in the
-    store at ``settings.db_path`` (not started). ``pool`` (the engine's answer pool) starts with the
+    """The Application with every handler, the rate limiter, the error handler and the update journal
+    (:func:`bot.journal.open_journal`: the store, or NEWSQA_STATE_URL) (not started). ``pool`` (the engine's answer pool) starts with the
     Application's initialize and stops with its shutdown."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs URLs, and URLs hold the token
     if not settings.telegram_token:
@@ -113,7 +115,7 @@ def build_application(
     if settings.telegram_api_base_url:
         api, files = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(api).base_file_url(files)
-    journal = UpdateJournal(settings.db_path)
+    journal = open_journal(settings)
     sender = Sender(journal)
     queue = JournalQueue(journal, sender.saw_update)
     processor = JournalProcessor(
@@ -126,6 +128,7 @@ def build_application(
     application.bot_data["engine"] = engine
     application.bot_data["sender"] = sender
     application.bot_data["journal"] = journal
+    application.bot_data["replica"] = settings.replica_name  # in the log line of every answered update
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(CommandHandler(list(ENGINE_COMMANDS), command))
     application.add_handler(MessageHandler(filters.COMMAND & private, command))  # unknown command → help
@@ -187,6 +190,26 @@ def run(settings: Settings) -> int:
         )
         return 1
     redact_token(token)
+    from bot.pg import PostgresUnavailable
+    from bot.poller_lock import PollerBusy, hold_poller
+
+    try:  # before the engine loads: a second poller on one token is refused at once
+        poller = None if settings.webhook_url else hold_poller(settings)
+    except (PollerBusy, PostgresUnavailable) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _run(settings)
+    except PostgresUnavailable as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if poller is not None:
+            poller.release()
+
+
+def _run(settings: Settings) -> int:
+    """Load the engine, build the Application and serve until stopped."""
     from bot.answer_pool import AnswerPool
     from bot.engine import open_engine  # heavy: jieba and the index load here, not at import
     from bot.telegram_serve import serve

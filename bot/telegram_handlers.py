@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
 from typing import Protocol
 
 from telegram import (
@@ -115,6 +116,20 @@ async def send(
     )
 
 
+def answered(update: Update, context: ContextTypes.DEFAULT_TYPE, started: float) -> None:
+    """The one log line of an answered update: its id, the chat, the time, the replica and what it answered
+    from (``answered update 123 chat 42 in 85 ms by replica web-1 (snapshot v7.12)``)."""
+    chat = update.effective_chat.id if update.effective_chat is not None else "-"
+    logger.info(
+        "answered update %s chat %s in %.0f ms by replica %s (%s)",
+        update.update_id,
+        chat,
+        (time.perf_counter() - started) * 1000,
+        context.bot_data.get("replica", "?"),
+        getattr(_engine(context), "index_label", "store"),
+    )
+
+
 def _reply_to(update: Update) -> int | None:
     """In groups, answers quote the message they answer."""
     message = update.effective_message
@@ -132,9 +147,11 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name, args = (found.group(1).lower(), found.group(2).strip()) if found else ("help", "")
     if name not in ENGINE_COMMANDS:
         name, args = "help", ""
+    started = time.perf_counter()
     answer = asyncio.to_thread(_engine(context).handle_command, message.chat_id, name, args)
     reply = await typing_while(context.bot, message.chat_id, answer)
     await send(context, update, message.chat_id, reply, _reply_to(update))
+    answered(update, context, started)
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,9 +159,11 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None or not _addressed_to_bot(message, context.bot.id):
         return
+    started = time.perf_counter()
     answer = asyncio.to_thread(_engine(context).handle_text, message.chat_id, message.text)
     reply = await typing_while(context.bot, message.chat_id, answer)
     await send(context, update, message.chat_id, reply, _reply_to(update))
+    answered(update, context, started)
 
 
 async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -160,8 +179,10 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         kind = "voice"
     else:
         kind = "other"
+    started = time.perf_counter()
     reply = await asyncio.to_thread(_engine(context).notice, kind)
     await send(context, update, message.chat_id, reply, _reply_to(update))
+    answered(update, context, started)
 
 
 def _addressed_to_bot(message: Message, bot_id: int) -> bool:
@@ -180,6 +201,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
+    started = time.perf_counter()
     message = query.message if isinstance(query.message, Message) else None
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     reply = await asyncio.to_thread(
@@ -189,22 +211,25 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await sender.answer_query(query, reply.toast[:200] if reply.toast else None)
     chunks = render(reply)
     if not chunks or query.message is None:
+        answered(update, context, started)  # the toast was the answer
         return
     try:
         if not (reply.edit and message is not None):
             await send(context, None, chat_id, reply)
-            return
-        markup = keyboard(reply)
-        try:
-            await sender.edit(message, chunks[0], markup if len(chunks) == 1 else None)
-        except BadRequest as exc:  # e.g. the message was deleted: the reply comes as a new message
-            logger.info("Button %r: edit refused (%s); sending a new message", query.data, exc)
-            await send(context, None, chat_id, reply)
-            return
-        await sender.send_chunks(context.bot, message.chat_id, chunks[1:], markup, None)
+        else:
+            markup = keyboard(reply)
+            try:
+                await sender.edit(message, chunks[0], markup if len(chunks) == 1 else None)
+            except BadRequest as exc:  # e.g. the message was deleted: the reply comes as a new message
+                logger.info("Button %r: edit refused (%s); sending a new message", query.data, exc)
+                await send(context, None, chat_id, reply)
+            else:
+                await sender.send_chunks(context.bot, message.chat_id, chunks[1:], markup, None)
     except TelegramError as exc:
         logger.error("Button %r in chat %s failed", query.data, chat_id, exc_info=exc)
         await _apologise(context, chat_id)
+        return
+    answered(update, context, started)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -212,6 +237,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     if query is None:
         return
+    started = time.perf_counter()
     text = query.query.strip()
     found = await asyncio.to_thread(_engine(context).inline_results, text, INLINE_LIMIT) if text else []
     results = []
@@ -225,6 +251,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 InlineQueryResultArticle(str(i), title[:100] or "结果", content, description=_summary(reply))
             )
     await query.answer(results, cache_time=30)
+    answered(update, context, started)
 
 
 def _summary(reply: Reply) -> str:

@@ -26,7 +26,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyPar
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError
 
-from bot.updates import UpdateJournal
+from bot.journal import Journal
 
 __all__ = ["BACKOFF_S", "TRIES", "Sender", "maybe_delivered"]
 
@@ -47,7 +47,7 @@ def maybe_delivered(exc: NetworkError) -> bool:
 class Sender:
     """Delivers messages and edits for every chat; remembers the highest message id seen per chat."""
 
-    def __init__(self, journal: UpdateJournal | None = None) -> None:
+    def __init__(self, journal: Journal | None = None) -> None:
         self.journal = journal
         self.floor: dict[int, int] = {}
 

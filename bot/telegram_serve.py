@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.health import Health
 from bot.settings import Settings
 from bot.telegram_webhook import WebhookServer
 
@@ -78,6 +79,7 @@ async def serve(
                 application.update_queue,
                 settings.webhook_secret,
                 settings.webhook_max_bytes,
+                health=Health.for_engine(settings, application.bot_data["engine"]).report,
             )
             webhook.start()
             set_hook = lambda: application.bot.set_webhook(  # noqa: E731
@@ -106,6 +108,17 @@ async def serve(
         await application.shutdown()
 
 
+#: What Telegram says when a second program polls for the same bot (its poll ends the other's).
+OTHER_POLLER = "terminated by other getUpdates request"
+
+
 def _polling_error(exc: TelegramError) -> None:
-    """One line per failed poll (PTB retries with its own backoff)."""
+    """One line per failed poll (PTB retries with its own backoff); another poller is named as such."""
+    if isinstance(exc, Conflict) and OTHER_POLLER in exc.message:
+        logger.error(
+            "Telegram ended this poll: another program is polling for this bot with the same token (on "
+            "another host?). Telegram allows one getUpdates consumer per bot: stop the other one, or run "
+            "replicas in webhook mode (NEWSQA_WEBHOOK_URL). Retrying"
+        )
+        return
     logger.warning("Polling for updates failed (%s: %s): retrying", type(exc).__name__, exc)

@@ -4,14 +4,16 @@ Compared with python-telegram-bot's own webhook server this one limits the reque
 (``NEWSQA_WEBHOOK_MAX_BYTES``, 413 beyond it, refused before the body is read), answers a body that is not an
 update with 400 instead of 500, and puts the update on the Application's queue — which records it in the store —
 before it answers, so an update Telegram considers delivered is never lost. Requests without the secret token
-get 403.
+get 403. ``GET /healthz`` reports on the replica (:mod:`bot.health`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +24,9 @@ from telegram import Update
 __all__ = ["WebhookServer"]
 
 logger = logging.getLogger(__name__)
+
+#: ``/healthz`` answers 503 when its checks take longer than this (seconds).
+HEALTH_TIMEOUT_S = 5.0
 
 
 @tornado.web.stream_request_body
@@ -70,6 +75,27 @@ class _UpdateHandler(tornado.web.RequestHandler):
             logger.error("Webhook request failed", exc_info=(typ, value, tb))
 
 
+class _HealthHandler(tornado.web.RequestHandler):
+    """``GET /healthz`` (:mod:`bot.health`): no secret needed, nothing secret in it."""
+
+    SUPPORTED_METHODS = ("GET",)
+
+    def initialize(self, health: Callable[[], tuple[int, dict[str, Any]]]) -> None:
+        """Per request: the report to run (tornado's interface)."""
+        self.health = health
+
+    async def get(self) -> None:
+        """Run the checks on a thread (they open files and may wait on PostgreSQL)."""
+        try:
+            status, body = await asyncio.wait_for(asyncio.to_thread(self.health), HEALTH_TIMEOUT_S)
+        except TimeoutError:
+            status, body = HTTPStatus.SERVICE_UNAVAILABLE, {"ok": False, "error": "the checks timed out"}
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(body, ensure_ascii=False))
+
+
 class _App(tornado.web.Application):
     def log_request(self, handler: tornado.web.RequestHandler) -> None:
         """Silent: the access log is not ours to keep."""
@@ -78,11 +104,22 @@ class _App(tornado.web.Application):
 class WebhookServer:
     """The HTTP server for webhook mode, on ``listen:port`` serving ``path``."""
 
-    def __init__(self, listen: str, port: int, path: str, bot: Any, queue: Any, secret: str | None,
-                 max_bytes: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        listen: str,
+        port: int,
+        path: str,
+        bot: Any,
+        queue: Any,
+        secret: str | None,
+        max_bytes: int,
+        health: Callable[[], tuple[int, dict[str, Any]]] | None = None,
+    ) -> None:
+        """``health``: the report ``GET /healthz`` serves (:class:`bot.health.Health`), when given."""
         self.listen, self.port = listen, port
         args = {"bot": bot, "queue": queue, "secret": secret, "max_bytes": max_bytes}
-        app = _App([(rf"/{path.strip('/')}/?", _UpdateHandler, args)])
+        routes: list[Any] = [(r"/healthz", _HealthHandler, {"health": health})] if health is not None else []
+        app = _App([*routes, (rf"/{path.strip('/')}/?", _UpdateHandler, args)])
         self.server = tornado.httpserver.HTTPServer(app, max_body_size=max_bytes + 1)
 
     def start(self) -> None:

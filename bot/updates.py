@@ -1,15 +1,17 @@
-"""No lost updates: every Telegram update is written to the store before Telegram may forget it.
+"""No lost updates, none answered twice: every Telegram update is claimed in the journal (:mod:`bot.journal`)
+before Telegram may forget it.
 
 Long polling confirms updates with the next ``getUpdates`` offset, and a webhook's 200 tells Telegram the update
 arrived; python-telegram-bot does both right after putting the update on its queue. So :class:`JournalQueue`
-(the Application's update queue) writes the update to ``tg_updates`` before queueing it, and
+(the Application's update queue) claims the update in ``tg_updates`` before queueing it, and
 :class:`JournalProcessor` marks it done once every handler has run. Updates of different chats are handled
 concurrently, those of one chat one after the other, in the order they were queued. While an answer is being sent, its rendered
 chunks are kept with the update (the *outbox*), so a restart finishes sending it instead of answering again.
 
 On start :meth:`JournalQueue.replay` queues what a crash left behind: ``pending`` updates are handled again,
 ``sending`` ones resume their outbox. An update Telegram delivers a second time is recognised by its
-``update_id`` and not handled twice. A failed write (disk full, read-only store) is logged and skipped: the bot
+``update_id`` and not handled twice, also when another replica sharing the state got it. While running,
+:meth:`JournalQueue.start_watch` keeps the heartbeat and queues what it takes over from dead replicas. A failed write (disk full, read-only store) is logged and skipped: the bot
 then answers without the safety net rather than not at all.
 """
 
@@ -18,137 +20,60 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
-import threading
-import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.chat_locks import AsyncKeyedLocks
+from bot.journal import HEARTBEAT_S, KEEP_DONE_S, Journal, Row, Watch
+from bot.journal_sqlite import SCHEMA, UpdateJournal
 
-__all__ = ["MAX_CONCURRENT", "SCHEMA", "JournalProcessor", "JournalQueue", "UpdateJournal", "chat_key"]
-
-from corpus.store_guard import APPLICATION_ID
+__all__ = [
+    "KEEP_DONE_S",
+    "MAX_CONCURRENT",
+    "SCHEMA",
+    "JournalProcessor",
+    "JournalQueue",
+    "UpdateJournal",
+    "chat_key",
+]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tg_updates (
-    update_id INTEGER PRIMARY KEY,
-    body TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
-    outbox TEXT,
-    received_at REAL NOT NULL,
-    done_at REAL
-);
-CREATE INDEX IF NOT EXISTS tg_updates_open ON tg_updates(state) WHERE state != 'done';
-"""
-
-#: Done updates are kept this long to recognise a repeated delivery (Telegram keeps updates for 24 hours).
-KEEP_DONE_S = 2 * 24 * 3600
-
-
-class UpdateJournal:
-    """The ``tg_updates`` table on its own connection to the store (so the engine's lock never delays it)."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
-        self._write("PRAGMA busy_timeout=5000")
-        try:
-            if not self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
-                # a new file: mark it as newsqa's, so the store that opens it later adopts it
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self.conn.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            logger.warning("Cannot create the update journal in %s (%s): updates are not kept", path, exc)
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self.lock:
-            self.conn.close()
-
-    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int | None:
-        """Run one write; rows changed, or None when it failed (logged: the bot goes on without it)."""
-        with self.lock:
-            try:
-                return self.conn.execute(sql, params).rowcount
-            except sqlite3.Error as exc:
-                logger.warning("Update journal write skipped (%s)", exc)
-                return None
-
-    def record(self, update_id: int, body: str) -> bool:
-        """Write a fetched update; False when it was already recorded (a repeated delivery)."""
-        changed = self._write(
-            "INSERT OR IGNORE INTO tg_updates(update_id, body, received_at) VALUES (?, ?, ?)",
-            (update_id, body, time.time()),
-        )
-        return changed != 0  # None (write failed) still handles the update
-
-    def sending(self, update_id: int, outbox: dict[str, Any]) -> None:
-        """Keep the rendered answer while it is sent (``outbox["sent"]`` chunks delivered so far)."""
-        self._write(
-            "UPDATE tg_updates SET state = 'sending', outbox = ? WHERE update_id = ? AND state != 'done'",
-            (json.dumps(outbox, ensure_ascii=False), update_id),
-        )
-
-    def done(self, update_id: int) -> None:
-        """Mark an update handled."""
-        self._write(
-            "UPDATE tg_updates SET state = 'done', outbox = NULL, done_at = ? WHERE update_id = ?",
-            (time.time(), update_id),
-        )
-
-    def unfinished(self) -> list[tuple[int, str, str, dict[str, Any] | None]]:
-        """(update_id, body, state, outbox) of every update not done, oldest first."""
-        with self.lock:
-            try:
-                rows = self.conn.execute(
-                    "SELECT update_id, body, state, outbox FROM tg_updates WHERE state != 'done' "
-                    "ORDER BY update_id"
-                ).fetchall()
-            except sqlite3.Error as exc:
-                logger.warning("Cannot read the update journal (%s): nothing to replay", exc)
-                return []
-        return [(int(u), body, state, json.loads(box) if box else None) for u, body, state, box in rows]
-
-    def states(self) -> dict[int, str]:
-        """update_id → state (for tests and ``stats``)."""
-        with self.lock:
-            return dict(self.conn.execute("SELECT update_id, state FROM tg_updates").fetchall())
-
-    def prune(self, keep_s: float = KEEP_DONE_S) -> None:
-        """Forget done updates older than ``keep_s`` seconds."""
-        self._write("DELETE FROM tg_updates WHERE state = 'done' AND done_at < ?", (time.time() - keep_s,))
-
 
 class JournalQueue(asyncio.Queue[object]):
-    """The Application's update queue: an update is recorded before it is queued, and queued once."""
+    """The Application's update queue: an update is claimed before it is queued, and queued once."""
 
-    def __init__(self, journal: UpdateJournal, seen: Callable[[Update], None] | None = None) -> None:
+    def __init__(self, journal: Journal, seen: Callable[[Update], None] | None = None) -> None:
         super().__init__()
         self.journal = journal
         self.seen = seen or (lambda update: None)  # told of every update queued (message ids in chats)
         self.replayed: set[int] = set()  # updates left over from a previous run: answered with an apology
         self.outboxes: dict[int, dict[str, Any]] = {}  # update_id → outbox to finish sending
+        self.watch: Watch | None = None
 
     async def put(self, item: object) -> None:
-        """Record ``item`` (an Update) durably, then queue it; a repeated update is dropped."""
+        """Claim ``item`` (an Update) durably, then queue it; a repeated update is dropped."""
         if isinstance(item, Update):
             body = json.dumps(item.to_dict(), ensure_ascii=False)
-            if not await asyncio.to_thread(self.journal.record, item.update_id, body):
+            if not await asyncio.to_thread(self.journal.claim, item.update_id, body):
                 logger.info("Update %s was already received: not handled twice", item.update_id)
                 return
             self.seen(item)
         await super().put(item)
 
     async def replay(self, bot: Any) -> int:
-        """Queue the updates a previous run fetched but did not finish; returns how many."""
-        rows = await asyncio.to_thread(self.journal.unfinished)
+        """Queue the updates a previous run (or a dead replica) claimed but did not finish; returns how many."""
+        rows = await asyncio.to_thread(lambda: self.journal.take_over(at_start=True))
+        await self.adopt(rows, bot)
+        if rows:
+            logger.info("Replaying %d update(s) left unfinished by the previous run", len(rows))
+        return len(rows)
+
+    async def adopt(self, rows: list[Row], bot: Any) -> None:
+        """Queue updates taken over: ``pending`` ones are handled again, ``sending`` ones finish their outbox."""
         for update_id, body, state, outbox in rows:
             update = Update.de_json(json.loads(body), bot)
             self.replayed.add(update_id)
@@ -156,9 +81,23 @@ class JournalQueue(asyncio.Queue[object]):
                 self.outboxes[update_id] = outbox
             self.seen(update)
             await super().put(update)
-        if rows:
-            logger.info("Replaying %d update(s) left unfinished by the previous run", len(rows))
-        return len(rows)
+
+    def start_watch(self, bot: Any, every_s: float = HEARTBEAT_S) -> None:
+        """Start the heartbeat, which takes over the updates of dead replicas and queues them here."""
+        loop = asyncio.get_running_loop()
+
+        def taken(rows: list[Row]) -> None:
+            asyncio.run_coroutine_threadsafe(self.adopt(rows, bot), loop).result(timeout=30)
+
+        self.watch = Watch(self.journal, taken, every_s)
+        self.watch.start()
+
+    def stop_watch(self) -> None:
+        """Stop the heartbeat and remove it: what is still unfinished here is for the other replicas."""
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
+            self.journal.retire()
 
 
 #: Finishes an outbox: (update, outbox) → delivered.
@@ -233,6 +172,7 @@ class JournalProcessor(BaseUpdateProcessor):
             await asyncio.to_thread(self._start)
 
     async def shutdown(self) -> None:
-        """Stop it, after the last update was handled (the Application has stopped)."""
+        """Stop it and the heartbeat, after the last update was handled (the Application has stopped)."""
+        await asyncio.to_thread(self.queue.stop_watch)
         if self._stop is not None:
             await asyncio.to_thread(self._stop)

@@ -59,6 +59,9 @@ def article_uid(source_path: str, ordinal: int, title: str) -> str:
 class Store(StoreReader):
     """The SQLite store. Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
 
+    #: True for a snapshot opened read-only (:func:`index.snapshot_files.open_snapshot`): nothing may write it.
+    readonly = False
+
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path

@@ -4,6 +4,9 @@ A corpus change bumps the version, so stale entries are never read; :meth:`Query
 Hits and misses are counted for ``newsqa stats``. The cache has its own connection with a short busy timeout
 (:mod:`index.cache_writes`): while an ingest holds the write lock, a cache write is skipped rather than making a
 user wait — logged at debug level and counted (``writes_given_up`` in ``newsqa stats``).
+
+:class:`AnswerCache` is the interface the searcher uses; :class:`QueryCache` is the SQLite one, and
+``bot.cache_pg.PgQueryCache`` the one in PostgreSQL that replicas share (chosen by ``NEWSQA_STATE_URL``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from index.cache_writes import GuardedWrites, connect, saved_count
 
@@ -26,6 +29,28 @@ CREATE TABLE IF NOT EXISTS query_cache (
 );
 CREATE TABLE IF NOT EXISTS query_cache_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+
+
+class AnswerCache(Protocol):
+    """Cached answers keyed by (question, k, version); a write that fails is skipped and counted, never raised."""
+
+    def get(self, question: str, k: int, version: int) -> dict[str, Any] | None:
+        """The cached payload, or None; counts a hit or a miss."""
+
+    def put(self, question: str, k: int, version: int, payload: dict[str, Any]) -> None:
+        """Remember ``payload`` for this question, k and version."""
+
+    def clear_stale(self, version: int) -> int:
+        """Drop entries of other versions; how many were dropped."""
+
+    def stats(self) -> dict[str, float]:
+        """Entries, hits, misses, the hit rate and the writes that gave up."""
+
+    def flush(self) -> None:
+        """Save the count of given-up writes not saved yet."""
+
+    def close(self) -> None:
+        """Flush, then release what the cache opened."""
 
 
 class QueryCache:
@@ -47,6 +72,10 @@ class QueryCache:
         """Count given-up writes in the store, then close the cache's connection."""
         self.writes.flush()
         self.conn.close()
+
+    def flush(self) -> None:
+        """Count given-up writes in the store (e.g. before the process exits)."""
+        self.writes.flush()
 
     def get(self, question: str, k: int, version: int) -> dict[str, Any] | None:
         """The cached payload, or None; counts a hit or a miss."""

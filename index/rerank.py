@@ -29,6 +29,9 @@ DEPTH = 20
 SENTENCE_WEIGHT = 0.8
 #: Weight of the longest phrase shared with the question, as a share of the top BM25 score.
 PHRASE_WEIGHT = 0.3
+#: Weight of the question's words found only in the article's header (title, kicker, subtitle, heading, date):
+#: ``2019年朝鲜内阁总理是谁`` prefers the 2019 article's 内阁总理 sentence.
+HEADER_WEIGHT = 0.3
 MIN_PHRASE = 3
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -126,19 +129,33 @@ def phrase_share(question: str, text: str) -> float:
     return 0.0 if best < MIN_PHRASE else best / len(question)
 
 
+def header_share(query: Query, text: str, header: str) -> float:
+    """The weighted share of the question's words found in the article's ``header`` but not in ``text``."""
+    if not header:
+        return 0.0
+    return max(0.0, query.coverage(f"{header} | {text}") - query.coverage(text))
+
+
 def rerank(
-    query: Query, ranked: Sequence[tuple[int, float]], texts: Mapping[int, str]
+    query: Query,
+    ranked: Sequence[tuple[int, float]],
+    texts: Mapping[int, str],
+    headers: Mapping[int, str] | None = None,
 ) -> list[tuple[int, float]]:
-    """BM25 ``ranked`` (id, score) reordered by score + best-sentence bonus; ids beyond :data:`DEPTH` follow."""
+    """BM25 ``ranked`` (id, score) reordered by score + best-sentence, phrase and header bonuses (``headers``:
+    each passage's folded article header); ids beyond :data:`DEPTH` follow."""
     if not ranked or not query.weights:
         return list(ranked)
-    bonus, phrase = SENTENCE_WEIGHT * ranked[0][1], PHRASE_WEIGHT * ranked[0][1]
+    top = ranked[0][1]
+    bonus, phrase, header = SENTENCE_WEIGHT * top, PHRASE_WEIGHT * top, HEADER_WEIGHT * top
+    headers = headers or {}
     head = [
         (
             pid,
             score
             + bonus * sentence_coverage(query, texts.get(pid, ""))
-            + phrase * phrase_share(query.text, texts.get(pid, "")),
+            + phrase * phrase_share(query.text, texts.get(pid, ""))
+            + header * header_share(query, texts.get(pid, ""), headers.get(pid, "")),
         )
         for pid, score in ranked[:DEPTH]
     ]

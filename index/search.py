@@ -18,11 +18,11 @@ from typing import Any
 from corpus.store import Passage, Store
 from index import build, tag_cache
 from index.bm25 import SparseIndex
-from index.cache import QueryCache
+from index.cache import AnswerCache, QueryCache
 from index.normalize import fold
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
-from index.reader.abstain import Relevance, asks_live, relevance
+from index.reader.abstain import Relevance, asks_live, other_year, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
@@ -94,14 +94,30 @@ def cache_key(question: str) -> str:
 class Searcher:
     """Answers questions from a store. Thread-safe; open once per process and reuse."""
 
-    def __init__(self, store: Store, *, use_cache: bool = True, cache_tags: bool = True) -> None:
-        """``use_cache``: the query cache; ``cache_tags``: passages' POS/entity tags kept in the store's tag cache
-        (:mod:`index.tag_cache`, installed for the whole process)."""
+    def __init__(
+        self,
+        store: Store,
+        *,
+        use_cache: bool = True,
+        cache_tags: bool = True,
+        cache: AnswerCache | None = None,
+        cache_at: Path | None = None,
+    ) -> None:
+        """``use_cache``: the query cache (``cache``; else the one in ``cache_at`` or in the store's file — a
+        read-only snapshot's must be elsewhere); ``cache_tags``: passages' POS/entity tags kept in the store's tag
+        cache (:mod:`index.tag_cache`, installed for the whole process; a snapshot's is only read)."""
         self.store = store
         self.index = SparseIndex(store.conn)
         on_disk = str(store.path) != ":memory:"
-        self.cache = QueryCache(store.path) if use_cache and on_disk else None
-        self.tags = tag_cache.TagCache(store.path) if cache_tags and on_disk else None
+        cache_path = cache_at if cache_at is not None else None if store.readonly else store.path
+        self.cache: AnswerCache | None = None
+        if use_cache:
+            self.cache = (
+                cache if cache is not None else QueryCache(cache_path) if on_disk and cache_path else None
+            )
+        self.tags = (
+            tag_cache.TagCache(store.path, readonly=store.readonly) if cache_tags and on_disk else None
+        )
         tag_cache.install(self.tags)
         self._lock = threading.RLock()
         self._words_version = -1
@@ -139,9 +155,10 @@ class Searcher:
 
     def flush(self) -> None:
         """Save the counts of cache writes that gave up (:mod:`index.cache_writes`) while the store was locked."""
-        for layer in (self.cache, self.tags):
-            if layer is not None:
-                layer.writes.flush()
+        if self.cache is not None:
+            self.cache.flush()
+        if self.tags is not None:
+            self.tags.writes.flush()
 
     def sync(self, *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Any:
         """Bring the user dictionary and the index up to date with the store's paragraphs."""
@@ -245,9 +262,14 @@ class Searcher:
         hits = result.hits
         features = self.answerable_features(result, query, reading.confidence if reading else None)
         named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
+        # 2023年 asked, a passage about 2024 quoted (and the article not dated 2023): another year's figure
+        wrong_year = bool(other_year(result.question, hits[0].passage))
         model = answerable_model()
         result.abstained = (
-            asks_live(result.question) or named_missing or model.probability(features) < model.threshold
+            asks_live(result.question)
+            or named_missing
+            or wrong_year
+            or model.probability(features) < model.threshold
         )
         if result.abstained:
             subject = described(result.question)
@@ -283,7 +305,13 @@ class Searcher:
         ranked = [(pid, score) for pid, score in ranked if pid in passages]
         if not ranked:
             return result, query
-        ranked = rerank(query, ranked, {pid: self._fold(passages[pid]) for pid, _ in ranked[:DEPTH]})
+        head = ranked[:DEPTH]
+        ranked = rerank(
+            query,
+            ranked,
+            {pid: self._fold(passages[pid]) for pid, _ in head},
+            {pid: article_header(passages[pid]) for pid, _ in head},
+        )
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
@@ -428,6 +456,19 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+def article_header(passage: Passage) -> str:
+    """The folded header a question may name besides the passage: title, kicker, subtitle, heading, date."""
+    a = passage.article
+    parts = [a.title, a.kicker, a.subtitle, passage.heading, a.date, _chinese_date(a.date)]
+    return fold(" | ".join(p for p in parts if p))
+
+
+def _chinese_date(iso: str | None) -> str | None:
+    """``2019-04-11`` as the question would write it: ``2019年4月11日``."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{match[1]}年{int(match[2])}月{int(match[3])}日" if match else None
 
 
 def _first(passage: Passage) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index.cache_writes import STATS_SCHEMA, GuardedWrites, connect, saved_count
+from index.snapshot_files import readonly_uri
 
 __all__ = ["SCHEMA", "Layer", "TagCache", "Tags", "cached", "computed", "digest", "install", "installed"]
 
@@ -60,25 +61,41 @@ class TagCache:
     #: The ``query_cache_stats`` counter of given-up writes.
     GIVEN_UP = "tag_writes_given_up"
 
-    def __init__(self, path: str | Path) -> None:
+    #: Tags computed in a read-only snapshot's process are kept in memory, up to this many texts.
+    MEMORY_TEXTS = 20_000
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """``readonly``: a snapshot (:mod:`index.snapshot_files`), opened read-only; new tags stay in memory."""
         self.path = str(path)
-        self.conn = connect(self.path)
+        self.readonly = readonly
+        if readonly:
+            uri = readonly_uri(Path(path))
+            self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            self.conn = connect(self.path)
         self.writes = GuardedWrites(self.conn, self.GIVEN_UP)
         self.hits = self.misses = 0  # in this process
+        self._memory: dict[tuple[str, str], Tags] = {}
         self._lock = threading.Lock()
         try:
-            self.conn.executescript(SCHEMA)
+            if not readonly:
+                self.conn.executescript(SCHEMA)
         except sqlite3.OperationalError:  # locked by an ingest: the table will exist next time
             pass
 
     def close(self) -> None:
         """Count given-up writes in the store, then close the connection."""
-        self.writes.flush()
+        if not self.readonly:
+            self.writes.flush()
         self.conn.close()
 
     def get(self, tagger: str, text: str) -> Tags | None:
         """The stored tags of ``text`` by ``tagger``, or None."""
         with self._lock:
+            remembered = self._memory.get((tagger, digest(text))) if self.readonly else None
+            if remembered is not None:
+                self.hits += 1
+                return remembered
             try:
                 row = self.conn.execute(
                     "SELECT tags FROM tag_cache WHERE tagger = ? AND digest = ?", (tagger, digest(text))
@@ -93,6 +110,12 @@ class TagCache:
 
     def put(self, tagger: str, text: str, tags: Tags) -> None:
         """Keep the tags of ``text`` by ``tagger`` (skipped, counted, when the store stays locked)."""
+        if self.readonly:  # a snapshot is never written: remembered in this process only
+            with self._lock:
+                if len(self._memory) >= self.MEMORY_TEXTS:
+                    self._memory.clear()
+                self._memory[(tagger, digest(text))] = tags
+            return
         value = json.dumps(tags, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             self.writes.write(

@@ -13,7 +13,8 @@ entities``); text length ≤ 4,096 UTF-16 units after parsing; non-empty text; c
 (``BUTTON_DATA_INVALID``); ``message is not modified``; edits only of the bot's own messages; sending only to
 chats that have talked to the bot; callback and inline queries answered once, ≤ 50 inline results with unique
 ids; valid chat actions and bot commands; 409 for ``getUpdates`` while a webhook is set; ``getUpdates`` long
-polling with offset confirmation; group privacy (in groups only commands for this bot and replies to the bot
+polling with offset confirmation, a new poll ending one still waiting with 409 ``terminated by other getUpdates
+request`` (two bots on one token; the ended poll of a bot that went away is not counted as an error); group privacy (in groups only commands for this bot and replies to the bot
 are delivered); an injected 429 ``retry after N`` (:meth:`FakeBotAPI.fail_next`). Every refused call is kept
 in :attr:`FakeBotAPI.errors`, so a test can assert that the bot never caused one.
 
@@ -39,6 +40,8 @@ import html
 import itertools
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +84,10 @@ class Fault:
     kind: str  # "500", "502", "drop" or "latency"
     times: int = 1
     seconds: float = 0.0
+
+
+#: What Telegram answers a long poll that a newer ``getUpdates`` of the same bot ended.
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
 class ApiError(Exception):
@@ -231,6 +238,7 @@ class FakeBotAPI:
         self._ids = itertools.count(int(time.time() * 1000) - 1_700_000_000_000)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._closing = False
+        self._polls = 0  # getUpdates calls so far: a newer one ends a poll still waiting
         self._server: ThreadingHTTPServer | None = None
         self.latency = 0.0  # every response waits this long (a Bot API round trip; bench/load.py)
         self.delivery = Deliverer()  # the webhook's deliveries (tests.fake_webhook)
@@ -522,7 +530,12 @@ class FakeBotAPI:
         with self._lock:
             if self.webhook.get("url"):
                 raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+            self._polls += 1
+            mine = self._polls
+            self._lock.notify_all()
             while True:
+                if self._polls != mine:
+                    raise ApiError(409, CONFLICT)
                 if offset > 0:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 found = self._updates[offset:] if offset < 0 else self._updates
@@ -723,6 +736,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # carried out, never answered
             return
         except ApiError as exc:
+            if exc.description == CONFLICT and _peer_gone(self.connection):
+                self.close_connection = True  # a bot killed or stopped mid-poll: nobody reads the answer
+                return
             with self.api._lock:
                 self.api.errors.append((m.group(3) if m else self.path, exc.description))
             status, payload = exc.code, {"ok": False, "error_code": exc.code, "description": exc.description}
@@ -743,6 +759,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request line holds the token."""
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether the client closed its end of ``sock`` (nothing more to read, not even a request)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def _params(body: bytes, content_type: str) -> dict[str, Any]:

@@ -96,3 +96,25 @@ def test_questions_about_the_present_moment_are_not_for_an_archive() -> None:
     assert asks_live("今晚有什么电视节目")
     assert asks_live("你叫什么名字") and asks_live("你是机器人吗") and asks_live("Who are you?")
     assert not asks_live("褚靖是谁")
+
+
+def test_a_passage_about_another_year_does_not_answer_a_question_about_this_one() -> None:
+    from dataclasses import replace
+
+    from index.reader.abstain import other_year
+
+    figure = passage("白皮书显示，2024年，上海法院共受理一审行政案件8406件。", title="上海行政审判白皮书")
+    assert other_year("2023年上海法院受理一审行政案件多少件", figure) == ("2023年",)
+    assert other_year("2024年上海法院受理一审行政案件多少件", figure) == ()
+    assert other_year("上海法院受理一审行政案件多少件", figure) == ()  # no year asked
+    assert (
+        other_year("2023年上海法院受理多少件", passage("上海法院共受理一审行政案件8406件。")) == ()
+    )  # no year said
+    dated = replace(figure, article=replace(figure.article, date="2023-05-04"))
+    assert other_year("2023年上海法院受理多少件", dated) == ()  # the article's date is that year
+    assert other_year("1950年代东德鼓励什么艺术", figure) == ()  # a decade, not a year
+    assert other_year("2023年到2024年受理多少件", figure) == ()  # one of the years asked is there
+    assert (
+        other_year("2005年搬到哪个学院", passage("于二零零五年七月一日，电脑学系迁至资讯学院；2008年扩建。"))
+        == ()
+    )

@@ -56,7 +56,7 @@ def test_unknown_option(env_db: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_unknown_command(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["serch"], capsys) == (
         "Error: Argument COMMAND: invalid choice: 'serch' (choose from 'ingest', 'ask', 'chat', 'serve', "
-        "'eval', 'articles', 'show', 'stats', 'index', 'check'). See: newsqa --help"
+        "'eval', 'articles', 'show', 'stats', 'index', 'check', 'snapshot'). See: newsqa --help"
     )
 
 
@@ -185,6 +185,18 @@ def test_index_with_the_store_under_a_file(
     assert run(["index"], capsys) == (
         f"Error: NEWSQA_DB {blocker / 'newsqa.db'} is under {blocker}, which is a file, not a folder. "
         "Point NEWSQA_DB at a path inside a folder, e.g.: NEWSQA_DB=var/newsqa.db newsqa ingest"
+    )
+
+
+def test_snapshot_without_a_store_or_a_destination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSQA_DB", str(tmp_path / "none.db"))
+    assert run(["snapshot", str(tmp_path / "out.db")], capsys) == (
+        f"Error: No store at {tmp_path / 'none.db'}. Build it with: newsqa ingest"
+    )
+    assert run(["snapshot", "a.db", "--into", "dir"], capsys) == (
+        "Error: Give the snapshot's file or a folder: newsqa snapshot OUT.db, or newsqa snapshot --into DIR"
     )
 
 

@@ -10,6 +10,7 @@ from index.reader.question import (
     classify,
     described,
     fold_chars,
+    in_units,
     measure_word,
     wh_split,
 )
@@ -65,6 +66,11 @@ def test_classify_traditional() -> None:
         ("剑河中药材面积?", "亩|平方公里|平方千米|平方米|公顷"),
         ("边阳中学上线人数增长的比例", "%"),
         ("罗甸县委书记是谁", None),
+        ("郑志军多大", "岁"),  # a name and 多大: an age
+        ("这个湖面积多大", "亩|平方公里|平方千米|平方米|公顷"),
+        ("一审行政案件数", "件"),  # a count in the measure word before 数
+        ("交通事故起数", "起"),
+        ("朝美篮球赛比分", r"[:：∶比]\s?\d+"),
     ],
 )
 def test_measure_word(question: str, expected: str | None) -> None:
@@ -117,3 +123,10 @@ def test_described(question: str, expected: str | None) -> None:
 def test_colloquial_when_is_a_date_question_but_what_period_is_not() -> None:
     assert classify("正安县医院啥时候建成远程超声医学中心") is QuestionType.DATE
     assert classify("新角龙类生存于什么时期？") is QuestionType.OTHER
+
+
+def test_a_score_and_an_age_are_matched_by_their_form() -> None:
+    assert in_units("110∶110", measure_word("朝美篮球赛比分") or "")
+    assert in_units("3比1", measure_word("几比几赢的") or "")
+    assert not in_units("110人", measure_word("朝美篮球赛比分") or "")
+    assert classify("2024年上海一审行政案件数") is QuestionType.QUANTITY

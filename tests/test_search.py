@@ -143,3 +143,26 @@ def test_a_plural_question_gets_the_whole_list(searcher: Searcher) -> None:
     assert (
         best_answer(searcher, "社区工作者队伍建设的意见是哪两个部门印发的") == "中共中央办公厅、国务院办公厅"
     )
+
+
+def test_words_only_the_article_header_has_count_for_its_passages() -> None:
+    from index.rerank import HEADER_WEIGHT, header_share
+
+    query = Query({"2019": 1.0, "内阁总理": 3.0})
+    assert header_share(query, "金才龙当选内阁总理", "朝鲜最高人民会议 | 2019-04-11") == 0.25
+    assert header_share(query, "2019年金才龙当选内阁总理", "2019-04-11") == 0.0  # the text has it already
+    assert header_share(query, "内阁总理朴凤柱致辞", "") == 0.0
+    texts = {1: "内阁总理朴凤柱致辞", 2: "金才龙当选内阁总理"}
+    headers = {1: "2016-05-09", 2: "2019-04-11"}
+    assert [pid for pid, _ in rerank(query, [(1, 10.0), (2, 9.5)], texts)] == [1, 2]
+    reranked = rerank(query, [(1, 10.0), (2, 9.5)], texts, headers)
+    assert [pid for pid, _ in reranked] == [2, 1]
+    assert reranked[0][1] == pytest.approx(9.5 + SENTENCE_WEIGHT * 10.0 * 0.75 + HEADER_WEIGHT * 10.0 * 0.25)
+
+
+def test_the_header_writes_the_date_as_questions_do() -> None:
+    from index.search import _chinese_date
+
+    assert _chinese_date("2019-04-11") == "2019年4月11日"
+    assert _chinese_date("2019") is None
+    assert _chinese_date(None) is None

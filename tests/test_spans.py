@@ -97,3 +97,16 @@ def test_title_candidates_with_their_post() -> None:
     text = "2008年6月,苏锦梁获委任为商务局副局长。"
     found = [text[c.start : c.end] for c in candidates(QuestionType.TITLE, fold_chars(text))]
     assert found == ["副局长", "商务局副局长"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全年集装箱吞吐量突破900万标箱。", ["900万标箱"]),
+        ("廊坊公路货物周转量达82.11亿吨公里，", ["82.11亿吨公里"]),
+        ("待泊时间从原来的6小时缩短到2小时左右。", ["6小时", "2小时左右"]),
+    ],
+)
+def test_a_quantity_keeps_its_compound_unit_and_its_approximation(text: str, expected: list[str]) -> None:
+    found = candidates(QuestionType.QUANTITY, fold_chars(text))
+    assert [text[c.start : c.end] for c in found if text[c.start].isdigit()] == expected

@@ -16,7 +16,16 @@ from corpus.store import Passage
 from index.normalize import fold
 from index.rerank import Query
 
-__all__ = ["LIVE", "MIN_COVERAGE", "SMALL_TALK", "Relevance", "asks_live", "passage_haystack", "relevance"]
+__all__ = [
+    "LIVE",
+    "MIN_COVERAGE",
+    "SMALL_TALK",
+    "Relevance",
+    "asks_live",
+    "other_year",
+    "passage_haystack",
+    "relevance",
+]
 
 #: Least weighted share of the question's words the best passage and its header must contain.
 MIN_COVERAGE = 0.55
@@ -97,6 +106,29 @@ def _stem(word: str) -> str | None:
     if match is None or match.group(1) in GENERIC_STEMS:
         return None
     return match.group(1)
+
+
+#: A year the question asks about (``2023年上海法院受理…``; not a decade, 1950年代): a passage that speaks of
+#: other years, never of this one (nor its article's date), is about another year's figure.
+YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?=年(?!代))")
+_CHINESE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def other_year(question: str, passage: Passage) -> tuple[str, ...]:
+    """The years ``question`` names that the passage, its header and date lack, when the passage names other
+    years (a passage with no year at all may still be about it)."""
+    asked = YEAR.findall(fold(question))
+    if not asked:
+        return ()
+    haystack = passage_haystack(passage)
+    text = haystack + " " + (passage.article.date or "")
+    forms = {
+        y: (y, y.translate(_CHINESE_DIGITS), y.translate(_CHINESE_DIGITS).replace("零", "〇")) for y in asked
+    }
+    absent = tuple(f"{y}年" for y, ways in forms.items() if not any(w in text for w in ways))
+    if len(absent) < len(forms):  # 1944年到2009年: one of them found is enough
+        return ()
+    return absent if YEAR.search(haystack) else ()
 
 
 def relevance(query: Query, passage: Passage) -> Relevance:

@@ -129,10 +129,16 @@ _KEYWORD_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"多重|重量"), "吨|千克|公斤|克|斤"),
     (re.compile(r"多久|多长时间"), "年|月|天|小时|分钟|秒|周"),
-    (re.compile(r"几岁|多少岁|年龄|多大年纪"), "岁"),
+    (
+        re.compile(r"几岁|多少岁|年龄|多大年纪|多大岁数|^[\u4e00-\u9fff]{2,4}(?:今年|现在)?多大[了呢啊]?$"),
+        "岁",
+    ),
+    (re.compile(r"比分|几比几"), r"[:：∶比]\s?\d+"),  # a score: 110∶110, 3比1
     (re.compile(r"几等奖|什么奖"), "等奖"),
 )
 _PEOPLE_UNITS = "人|人次|名|位"
+#: ``一审行政案件数``, ``事故起数``: a count in the measure word before 数.
+_COUNTED = re.compile(r"[\u4e00-\u9fff]([件次户个家场起例座所项])数$")
 
 
 @cache
@@ -193,7 +199,8 @@ def measure_word(question: str) -> str | None:
     for pattern, units in _KEYWORD_UNITS:
         if pattern.search(q):
             return units
-    return None
+    counted = _COUNTED.search(_TRAILING.sub("", "".join(q.split())))
+    return counted.group(1) if counted else None
 
 
 _WH = re.compile(
