@@ -216,14 +216,14 @@ def test_a_new_snapshot_is_picked_up_by_both_replicas_without_a_failed_answer(
     meanwhile: list[Sent] = []
 
     async def keep_asking(stop: asyncio.Event) -> None:
-        chat = 1200
+        chat = 100_000  # a new chat per question, never one another test uses
         while not stop.is_set():
             meanwhile.extend(await ask(fake, chat, QUESTIONS[0], via=chat % 2))
             chat += 1
 
     async def until_answered(via: int) -> Sent:
         deadline = time.monotonic() + 60
-        chat = 1300 + 100 * via
+        chat = 200_000 + 10_000 * via
         while time.monotonic() < deadline:
             (card,) = await ask(fake, chat, NEW_QUESTION, via=via)
             if answer_of(card) == NEW_ANSWER:
