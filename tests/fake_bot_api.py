@@ -24,11 +24,18 @@ then the connection is closed without a response: the answer was delivered but t
 ``latency`` (the call is carried out, its response waits ``seconds``: past the client's read timeout, the
 same doubt as ``drop``); :attr:`FakeBotAPI.latency` delays every response (a round trip to Telegram). :meth:`FakeBotAPI.after` runs a hook once a call has been carried out and
 before it is answered (a test kills the bot there).
+
+Webhooks (``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``) are delivered by :mod:`tests.fake_webhook`:
+POSTed with the secret token header, again with backoff after a failure or timeout. :meth:`FakeBotAPI.proxy`
+puts replicas behind the webhook URL (round robin, failover, some updates to two of them). Several bots
+(replicas) can share one fake: each calls it through :meth:`FakeBotAPI.base_url_for` its name, and every
+message records who sent it (:attr:`Sent.by`); :meth:`FakeBotAPI.hold` keeps one replica's calls waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -37,12 +44,13 @@ import select
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fake_webhook import Attempt, Deliverer
 
 TOKEN = "123456:TEST-fake-token-never-logged"
 BOT_ID = 123456
@@ -190,6 +198,8 @@ class Sent:
     reply_markup: dict[str, Any] | None
     edits: int = 0
     at: float = 0.0  # time.monotonic() when it was sent (bench/load.py's time to answer)
+    by: str | None = None  # the replica that sent it (its base_url_for name), None for base_url
+    edited_by: tuple[str | None, ...] = ()  # who made each edit, in order
 
     def bold(self) -> list[str]:
         """The bold spans of the text (UTF-16 offsets resolved)."""
@@ -231,6 +241,12 @@ class FakeBotAPI:
         self._polls = 0  # getUpdates calls so far: a newer one ends a poll still waiting
         self._server: ThreadingHTTPServer | None = None
         self.latency = 0.0  # every response waits this long (a Bot API round trip; bench/load.py)
+        self.delivery = Deliverer()  # the webhook's deliveries (tests.fake_webhook)
+        self.on_sent: Callable[[Sent], None] | None = None  # told of each new message (bench/replicas.py)
+        self.webhook_options: dict[str, Any] = {}  # max_connections and allowed_updates of setWebhook
+        self._callers: list[str | None] = []  # who made each call of _calls
+        self._held: dict[str, tuple[threading.Event, list[bool]]] = {}  # caller → (released, [drop])
+        self._caller = threading.local()  # the caller of the call this thread carries out
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -248,10 +264,14 @@ class FakeBotAPI:
         ).start()
 
     def stop(self) -> None:
-        """Wake long polls and stop the server."""
+        """Wake long polls, give up webhook deliveries, release held calls and stop the server."""
+        self.delivery.stop()
         with self._lock:
             self._closing = True
             self._lock.notify_all()
+            for released, drop in self._held.values():
+                drop[:] = [True]
+                released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -261,6 +281,57 @@ class FakeBotAPI:
         """The value for TELEGRAM_API_BASE_URL (PTB appends ``{token}/METHOD``)."""
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def base_url_for(self, caller: str) -> str:
+        """TELEGRAM_API_BASE_URL for one of several bots (replicas) sharing this fake: its calls carry its name."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", caller) or caller == "bot":
+            raise ValueError(f"caller name {caller!r}: letters, digits, _ and - only, and not 'bot'")
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{caller}/bot"
+
+    # -- webhook deliveries -------------------------------------------------------------------------------
+
+    def proxy(self, targets: list[str], *, twice_every: int = 0, timeout_s: float | None = None) -> None:
+        """Replicas behind the webhook URL, like a reverse proxy: updates go to ``targets`` in turn, to the
+        next when one refuses the connection, every ``twice_every``-th to two of them at once; a POST not
+        answered in ``timeout_s`` is delivered again."""
+        self.delivery.proxy(targets, twice_every=twice_every, timeout_s=timeout_s)
+
+    def via(self, *replicas: int) -> contextlib.AbstractContextManager[None]:
+        """``with fake.via(1): fake.press(...)``: what is pushed inside goes to these replicas only."""
+        return self.delivery.via(*replicas)
+
+    def deliveries(self, update_id: int | None = None) -> list[Attempt]:
+        """Every POST to the webhook (of one update): target, outcome, when."""
+        with self.delivery._lock:
+            return [a for a in self.delivery.attempts if update_id is None or a.update_id == update_id]
+
+    # -- several replicas ---------------------------------------------------------------------------------
+
+    def hold(self, caller: str) -> None:
+        """Keep ``caller``'s calls waiting, not carried out, until :meth:`release`."""
+        with self._lock:
+            self._held[caller] = (threading.Event(), [False])
+
+    def release(self, caller: str, *, drop: bool = False) -> None:
+        """Let ``caller``'s held calls go on — or, with ``drop`` (the caller was killed meanwhile), close their
+        connections without carrying them out."""
+        with self._lock:
+            held = self._held.pop(caller, None)
+        if held is not None:
+            held[1][:] = [drop]
+            held[0].set()
+
+    def calls_by(self, caller: str | None, method: str) -> list[dict[str, Any]]:
+        """Parameters of ``caller``'s calls of ``method`` that arrived (also those held, waiting)."""
+        with self._lock:
+            pairs = zip(self._calls, self._callers, strict=True)
+            return [params for (name, params), who in pairs if name == method and who == caller]
+
+    def callers(self, method: str) -> list[str | None]:
+        """Who made each call of ``method``, in the order they arrived."""
+        with self._lock:
+            return [c for (m, _), c in zip(self._calls, self._callers, strict=True) if m == method]
 
     # -- what the bot did ---------------------------------------------------------------------------------
 
@@ -296,9 +367,9 @@ class FakeBotAPI:
             self._hooks.setdefault(method, []).append((self._counts.get(method, 0) + nth, hook))
 
     def pending_updates(self) -> int:
-        """Updates not yet confirmed by a ``getUpdates`` offset."""
+        """Updates not yet confirmed by a ``getUpdates`` offset or taken by the webhook."""
         with self._lock:
-            return len(self._updates)
+            return len(self._updates) + self.delivery.pending
 
     # -- what users do ------------------------------------------------------------------------------------
 
@@ -375,25 +446,11 @@ class FakeBotAPI:
     def _push(self, body: dict[str, Any]) -> int:
         update = {"update_id": next(self._ids)} | body
         if self.webhook.get("url"):
-            threading.Thread(target=self._deliver, args=[update], daemon=True).start()
+            self.delivery.submit(update)
         else:
             self._updates.append(update)
             self._lock.notify_all()
         return int(update["update_id"])
-
-    def _deliver(self, *updates: dict[str, Any]) -> None:
-        """POST updates, in order, to the webhook (retried while its server is not up, as Telegram does)."""
-        headers = {"Content-Type": "application/json"}
-        if self.webhook.get("secret_token"):
-            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-        for update in updates:
-            request = urllib.request.Request(self.webhook["url"], json.dumps(update).encode(), headers)
-            for _ in range(50):
-                try:
-                    urllib.request.urlopen(request, timeout=5).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
 
     def _message_json(self, sent: Sent) -> dict[str, Any]:
         msg: dict[str, Any] = {"message_id": sent.message_id, "date": int(time.time())}
@@ -405,10 +462,11 @@ class FakeBotAPI:
             msg["reply_markup"] = sent.reply_markup
         return msg
 
-    def handle(self, token: str, method: str, params: dict[str, Any]) -> Any:
-        """One Bot API call: the result, or ApiError."""
+    def handle(self, token: str, method: str, params: dict[str, Any], caller: str | None = None) -> Any:
+        """One Bot API call (by the replica ``caller``): the result, or ApiError."""
         if token != self.token:
             raise ApiError(401, "Unauthorized")
+        self._wait_if_held(caller, method, params)
         with self._lock:
             if method in self._fail:
                 after = self._fail.pop(method)
@@ -421,6 +479,8 @@ class FakeBotAPI:
             raise ApiError(int(fault.kind), "Internal Server Error" if fault.kind == "500" else "Bad Gateway")
         with self._lock:
             self._calls.append((method, params))  # on arrival: a long poll shows while it waits
+            self._callers.append(caller)
+        self._caller.name = caller
         result = handler(params)
         with self._lock:
             self._counts[method] = count = self._counts.get(method, 0) + 1
@@ -434,6 +494,21 @@ class FakeBotAPI:
         if fault is not None and fault.kind == "drop":
             raise Dropped(method)
         return result
+
+    def _wait_if_held(self, caller: str | None, method: str, params: dict[str, Any]) -> None:
+        """A held caller's call waits (shown in :meth:`held`); dropped if the fake stops meanwhile."""
+        with self._lock:
+            held = self._held.get(caller or "")
+            if held is None:
+                return
+            self._calls.append((method, params))
+            self._callers.append(caller)
+        held[0].wait()
+        with self._lock:
+            index = next(i for i, call in enumerate(self._calls) if call[1] is params)
+            del self._calls[index], self._callers[index]  # counted again when carried out
+        if held[1][0]:
+            raise Dropped(method)
 
     def _take_fault(self, method: str) -> Fault | None:
         with self._lock:
@@ -483,9 +558,12 @@ class FakeBotAPI:
                 entities,
                 None,
                 at=time.monotonic(),
+                by=getattr(self._caller, "name", None),
             )
             sent.reply_markup = params.get("reply_markup")
             self._sent[(chat_id, sent.message_id)] = sent
+            if self.on_sent is not None:
+                self.on_sent(sent)
             return self._message_json(sent)
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -507,6 +585,7 @@ class FakeBotAPI:
                 )
             sent.html, sent.text, sent.entities, sent.reply_markup = params["text"], text, entities, markup
             sent.edits += 1
+            sent.edited_by += (getattr(self._caller, "name", None),)
             return self._message_json(sent)
 
     def _answer(self, query_id: str) -> None:
@@ -557,25 +636,49 @@ class FakeBotAPI:
         return True
 
     def _api_setwebhook(self, params: dict[str, Any]) -> bool:
-        if not str(params.get("url", "")).startswith(("https://", "http://127.0.0.1")):
+        url = str(params.get("url", ""))
+        if not url:  # Telegram: an empty URL removes the webhook
+            return self._api_deletewebhook(params)
+        if not url.startswith(("https://", "http://127.0.0.1")):
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad webhook: max_connections must be between 1 and 100")
         with self._lock:
-            self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+            self.webhook = {"url": url, "secret_token": secret}
+            self.webhook_options = {"max_connections": connections}
+            if params.get("allowed_updates") is not None:
+                self.webhook_options["allowed_updates"] = list(params["allowed_updates"])
             pending, self._updates = self._updates, []
-        threading.Thread(target=self._deliver, args=pending, daemon=True).start()  # what was waiting
+            if _true(params.get("drop_pending_updates")):
+                pending = []
+                self.delivery.delete_webhook(drop_pending=True)  # those on their way too
+            self.delivery.set_webhook(url, secret, connections)
+            if pending:
+                self.delivery.submit(*pending)  # what was waiting, in order
         return True
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
         with self._lock:
-            self.webhook = {}
-            if str(params.get("drop_pending_updates")).lower() == "true":
+            self.webhook, self.webhook_options = {}, {}
+            left = self.delivery.delete_webhook(drop_pending=_true(params.get("drop_pending_updates")))
+            self._updates = left + self._updates  # undelivered ones wait for getUpdates
+            if _true(params.get("drop_pending_updates")):
                 self._updates.clear()
         return True
 
     def _api_getwebhookinfo(self, _: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                    "pending_update_count": len(self._updates)}  # fmt: skip
+            info: dict[str, Any] = {"url": self.webhook.get("url", ""), "has_custom_certificate": False}
+            info["pending_update_count"] = len(self._updates) + self.delivery.pending
+            if self.webhook.get("url"):
+                info |= self.webhook_options
+            if self.webhook.get("url") and self.delivery.last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.delivery.last_error
+            return info
 
     def _api_close(self, _: dict[str, Any]) -> bool:
         return True
@@ -587,6 +690,11 @@ _BAD_GATEWAY = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
     b"</center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
 )
+
+
+def _true(value: Any) -> bool:
+    """A boolean parameter, as JSON or form data sends it."""
+    return str(value).lower() == "true"
 
 
 def _media(kind: str) -> dict[str, Any]:
@@ -617,13 +725,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        m = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path.split("?")[0])
+        m = re.fullmatch(r"(?:/([A-Za-z0-9_-]+))?/bot([^/]+)/(\w+)", self.path.split("?")[0])
         try:
             if m is None:
                 raise ApiError(404, "Not Found")
-            result = self.api.handle(
-                m.group(1), m.group(2), _params(body, self.headers.get("Content-Type", ""))
-            )
+            params = _params(body, self.headers.get("Content-Type", ""))
+            result = self.api.handle(m.group(2), m.group(3), params, caller=m.group(1))
             status, payload = 200, {"ok": True, "result": result}
         except Dropped:
             self.close_connection = True  # carried out, never answered
@@ -633,7 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True  # a bot killed or stopped mid-poll: nobody reads the answer
                 return
             with self.api._lock:
-                self.api.errors.append((m.group(2) if m else self.path, exc.description))
+                self.api.errors.append((m.group(3) if m else self.path, exc.description))
             status, payload = exc.code, {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.retry_after is not None:
                 payload["parameters"] = {"retry_after": exc.retry_after}
