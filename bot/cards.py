@@ -38,9 +38,14 @@ def chinese_date(date: str | None) -> str | None:
     return f"{year}年{int(month)}月" + (f"{int(day)}日" if day else "")
 
 
+def book_title(title: str) -> str:
+    """``title`` in book marks; marks inside it become the inner ones: 《〈江苏省12345热线条例〉本月起施行》."""
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+
+
 def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
     """`《title》 · byline · date · 第N段` — only what the article really says."""
-    parts = [f"《{article.title}》"]
+    parts = [book_title(article.title)]
     if article.column:
         parts.append(f"【{article.column}】")
     parts.extend(x for x in (article.byline, chinese_date(article.date), article.source) if x)

@@ -199,10 +199,26 @@ def _print_answer(result: object, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
         return
+    from bot.cards import book_title
+
     print(render(answer_card(result, 0), colour=sys.stdout.isatty(), with_buttons=False))
     for hit in result.hits[1:] if not result.abstained else []:
-        print(f"  {hit.rank}. {hit.quote[:60]} —— 《{hit.passage.article.title}》第{hit.passage.ordinal}段")
+        print(
+            f"  {hit.rank}. {hit.quote[:60]} —— {book_title(hit.passage.article.title)}第{hit.passage.ordinal}段"
+        )
     print()
+
+
+def _print_notice(question: str) -> bool:
+    """Print the notice the chat gives a message that is not a question for the articles; whether it was one."""
+    from bot.notices import NOTICES, notice_kind
+    from index.search import clean_question
+
+    kind = notice_kind(clean_question(question))
+    if kind is None:
+        return False
+    print(NOTICES[kind].format(example="剑河中药材面积？"))
+    return True
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -228,6 +244,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
             f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
         )
+    if not args.json and _print_notice(args.question):  # 你好, an English question: what the chat says
+        return 0
     searcher = _searcher(settings)
     _print_answer(searcher.ask(args.question, k=args.k), args.json)
     searcher.flush()

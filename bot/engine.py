@@ -22,7 +22,7 @@ from bot.chat_locks import KeyedLocks
 from bot.examples import example_questions
 from bot.followup import resolve
 from bot.library import open_searcher
-from bot.notices import CHITCHAT, LATIN_QUESTION, NOTICES
+from bot.notices import NOTICES, notice_kind
 from bot.reply import Block, BlockKind, Reply
 from bot.settings import Settings
 from bot.state import Asked, ChatState, StateStore, open_state
@@ -106,11 +106,9 @@ class Engine:
             return self.notice("empty")
         if len(text) > self.settings.max_question_chars:
             return self.notice("too_long", length=len(text))
-        for pattern, kind in CHITCHAT:
-            if pattern.match(text):
-                return self.notice(kind)
-        if LATIN_QUESTION.match(text):
-            return self.notice("english")
+        kind = notice_kind(text)
+        if kind is not None:
+            return self.notice(kind)
         with self.chats.hold(chat_id):
             with self.lock:
                 previous = self.state.last_asked(chat_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.cards import book_title
 from corpus.store import Store
 
 NUMBER_FACT = re.compile(
@@ -38,6 +39,6 @@ def example_questions(store: Store, limit: int = 4) -> list[str]:
                     break
     for _article_id, _text, title, byline in rows:
         if byline and len(title) <= 16:
-            questions.append(f"《{title}》是谁写的？")
+            questions.append(f"{book_title(title)}是谁写的？")
             break
     return questions[:limit]

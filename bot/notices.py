@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CHITCHAT", "LATIN_QUESTION", "NOTICES"]
+__all__ = ["CHITCHAT", "LATIN_QUESTION", "NOTICES", "notice_kind"]
 
 NOTICES = {
     "empty": "请直接输入问题，例如：{example}",
@@ -34,3 +34,12 @@ CHITCHAT = (
     (re.compile(r"^(?:再见|拜拜|bye|goodbye)[啦了呀！!。.~～\s]*$", re.I), "bye"),
 )
 LATIN_QUESTION = re.compile(r"^[A-Za-z][A-Za-z0-9\s,.'?!:;\-]{5,}$")
+
+
+def notice_kind(text: str) -> str | None:
+    """The notice a message gets instead of a search (a greeting, thanks, goodbye, a question in English), or
+    None: the chat, the bot and ``newsqa ask`` answer these the same way."""
+    for pattern, kind in CHITCHAT:
+        if pattern.match(text):
+            return kind
+    return "english" if LATIN_QUESTION.match(text) else None

@@ -353,8 +353,10 @@ class Searcher:
         if not asks_a_span(result.question, result.qtype):  # 是不是…, …怎么样: the quote answers it
             return
         hit, view = result.hits[reading.view], views[reading.view]
-        shown = reading.confidence >= model.threshold
         span = (reading.span[0] + view.offset, reading.span[1] + view.offset)
+        shown = reading.confidence >= model.threshold and not deputy_of_asked_post(
+            result.question, hit.passage.text, span[0]
+        )
         supported = (view.quote[0] + view.offset, view.quote[1] + view.offset)
         quote = quote_around(hit.passage.text, supported, span) if shown else supported
         if quote is None:
@@ -480,6 +482,21 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
+
+
+_DEPUTY = re.compile(r"(?:常务)?副(?:{})$".format("|".join(sorted(spans.TITLES, key=len, reverse=True))))
+
+
+def deputy_of_asked_post(question: str, text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows 副 + the post the question asks about without 副: ``局长是谁`` is not
+    answered by ``副局长张旻`` (the deputy is named, not the head)."""
+    before = fold(text[max(0, start - 12) : start]).rstrip(" ，,、")
+    deputy = _DEPUTY.search(before)
+    if deputy is None:
+        return False
+    post = deputy.group(0).removeprefix("常务").removeprefix("副")
+    asked = fold(question)
+    return post in asked and f"副{post}" not in asked
 
 
 def demote_furniture(

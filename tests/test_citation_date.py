@@ -70,3 +70,10 @@ def test_article_view_header_shows_the_date(searcher: Searcher) -> None:
         "■ 中方愿同各方加强合作",
         "本报记者 赵成 · 2019年7月12日",
     ]
+
+
+def test_a_title_holding_book_marks_is_cited_with_inner_ones() -> None:
+    from bot.cards import book_title
+
+    assert book_title("《江苏省12345热线条例》本月起施行") == "《〈江苏省12345热线条例〉本月起施行》"
+    assert book_title("云端下的守线人") == "《云端下的守线人》"

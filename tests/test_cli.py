@@ -198,3 +198,15 @@ def test_stats_counts_cache_writes_that_gave_up(env_db: Path, capsys: pytest.Cap
     tagged = tag_cache.computed() - tagged_before
     assert tagged >= 3  # POS tags and LAC entities of the passages read
     assert stats["tag_cache"]["writes_given_up"] == tagged  # none kept: one waited, the rest skipped
+
+
+def test_ask_gives_a_greeting_or_an_english_question_what_the_chat_gives(
+    env_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "What is the planting area in Jianhe?"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "资料库里是中文报纸文章，请用中文提问，例如：剑河中药材面积？",
+        "The articles are in Chinese: please ask in Chinese, e.g. 剑河中药材面积？",
+    ]
+    assert main(["ask", "你好"]) == 0
+    assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河中药材面积？\n"

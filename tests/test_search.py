@@ -185,3 +185,18 @@ def test_a_caption_ranks_below_body_text_that_scores_nearly_as_well() -> None:
     ranked = demote_furniture([(1, 10.0), (2, 9.5)], {1: caption, 2: body})
     assert ranked == [(2, 9.5), (1, 10.0 * FURNITURE_FACTOR)]
     assert demote_furniture([(1, 10.0), (2, 8.0)], {1: caption, 2: body})[0][0] == 1  # far ahead: stays first
+
+
+def test_the_deputy_does_not_answer_a_question_about_the_head() -> None:
+    from index.search import deputy_of_asked_post
+
+    text = "江苏省数据局（省政务办）副局长张旻介绍，条例聚焦群众诉求。"
+    at = text.index("张旻")
+    assert deputy_of_asked_post("江苏省数据局局长是谁", text, at)
+    assert not deputy_of_asked_post("江苏省数据局副局长是谁", text, at)
+    assert not deputy_of_asked_post("张旻是什么职务", text, at)
+    ceo = "北部湾港股份党委委员、常务副总经理向铮介绍。"
+    assert deputy_of_asked_post("北部湾港股份总经理是谁", ceo, ceo.index("向铮"))
+    assert not deputy_of_asked_post("北部湾港股份常务副总经理", ceo, ceo.index("向铮"))
+    head = "罗甸县委书记梁玉林说。"
+    assert not deputy_of_asked_post("罗甸县委书记是谁", head, head.index("梁玉林"))
