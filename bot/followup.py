@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.normalize import fold
+from index.reader.question import wh_split
 
 MAX_FOLLOWUP_CHARS = 16
 LEAD = re.compile(r"^(?:那么|那|还有|另外|其中|再问一下|再问)[，,、\s]*")
@@ -25,6 +26,8 @@ ORG = re.compile(r"[\u4e00-\u9fff]{2,12}(?:医院|大学|中学|小学|学校|�
 
 
 PRONOUN = re.compile(r"^(?:他|她|它)(?!们)")
+#: A follow-up that asks a question of its own (``搭乘什么火箭呢?``) asks it about the previous subject.
+OWN_QUESTION = re.compile(r"什么|哪|多少|几|谁|何时|何地|怎么|为什么|为何")
 MAX_PRONOUN_CHARS = 30
 
 
@@ -72,6 +75,19 @@ def _counted(previous: str, words: Sequence[str]) -> str | None:
     return next((w for w in words if previous.startswith(w, match.end())), None)
 
 
+def _subject(previous: str, words: Sequence[str]) -> str:
+    """What the previous question is about: what stands before its question word when that is made of content
+    words only (``雄安一号``什么时候发射), else its first content word."""
+    split = wh_split(previous)
+    before = split[0] if split is not None else ""
+    rest = before
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    if before and not rest:
+        return before
+    return min(words, key=lambda w: (previous.find(w), -len(w)))
+
+
 def _replace_last(haystack: str, old: str, new: str) -> str:
     at = haystack.rfind(old)
     return haystack[:at] + new + haystack[at + len(old) :]
@@ -102,6 +118,15 @@ def resolve(
     if not new:
         return Resolved(previous, True)
     words = [w for w in content_words(previous) if w in previous and len(w) >= 2 and w not in new]
+    if words and OWN_QUESTION.search(new):  # 雄安一号什么时候发射 → 搭乘什么火箭呢: 雄安一号搭乘什么火箭
+        return Resolved(f"{_subject(previous, words)}{new}", True, keeps_type=False)
+    if words and PLACE.fullmatch(new):
+        # 那台江县呢 after 正安县人民医院院长是谁: the place inside the institution changes, the institution stays
+        inner = [m.group(0) for w in words if not PLACE.fullmatch(w) and (m := PLACE.match(w)) is not None]
+        first_inner = min(inner, key=previous.find) if inner else None
+        places = [w for w in words if PLACE.fullmatch(w)]
+        if first_inner is not None and not (places and previous.find(places[0]) < previous.find(first_inner)):
+            return Resolved(previous.replace(first_inner, new, 1), True)
     if words and (PLACE.fullmatch(new) or ORG.fullmatch(new)):
         # a new subject: replace the previous subject of the same kind, else the first thing named
         same_kind = [w for w in words if PLACE.fullmatch(w) or ORG.fullmatch(w)]

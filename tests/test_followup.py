@@ -103,3 +103,19 @@ def test_a_followup_to_a_head_count_replaces_the_people_counted() -> None:
         resolve("品种呢?", "剑河县培育了几家规模以上中药材企业", words).question
         == "剑河县培育了几家规模以上中药材品种"
     )
+
+
+def test_a_followup_with_a_question_of_its_own_asks_it_about_the_previous_subject() -> None:
+    def segment(question: str) -> list[str]:
+        return [w for w in ("雄安一号", "发射", "搭乘", "火箭") if w in question]
+
+    r = resolve("搭乘什么火箭呢?", "雄安一号什么时候发射", segment)
+    assert r.question == "雄安一号搭乘什么火箭"
+    assert r.keeps_type is False  # it asks for a rocket, not a time
+
+
+def test_another_place_changes_the_place_inside_an_institution() -> None:
+    def segment(question: str) -> list[str]:
+        return [w for w in ("正安县人民医院", "院长", "台江县") if w in question]
+
+    assert resolve("那台江县呢?", "正安县人民医院院长是谁", segment).question == "台江县人民医院院长是谁"
