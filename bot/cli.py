@@ -375,8 +375,20 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(figures, ensure_ascii=False))
     else:
         for key, value in figures.items():
-            print(f"{key}: {value}")
+            print(f"{key}: {_shown(value)}")
     return 0
+
+
+def _shown(value: object) -> str:
+    """A figure as a reader wants it: ``entries 15, hit_rate 21.1%``, ``—`` for nothing (``--json`` has the raw
+    values)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1%}" if 0.0 <= value <= 1.0 else f"{value:,.2f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items()) or "—"
+    return str(value)
 
 
 def _index_figures(searcher: Searcher) -> dict[str, object]:

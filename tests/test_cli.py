@@ -210,3 +210,14 @@ def test_ask_gives_a_greeting_or_an_english_question_what_the_chat_gives(
     ]
     assert main(["ask", "你好"]) == 0
     assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河中药材面积？\n"
+
+
+def test_stats_in_text_read_as_figures(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats"]) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert lines["articles"] == "4"
+    assert lines["writer_pid"] == "—"
+    assert lines["state"] == "store"
+    assert lines["feedback"] == "up 0, down 0"
+    assert lines["cache"].startswith("entries ")
+    assert "{" not in "".join(lines.values())
