@@ -3,7 +3,8 @@
 ``剑和县中药财种植面机`` holds three words the index has never seen; ``剑河县``, ``中药材`` and ``面积`` are one
 character away and in the index, so the question is asked again as ``剑河县中药材种植面积``. Only words of two to
 four Chinese characters are corrected, never their first character (a different first character is usually a
-different word, not a slip), and only to a word of the same length that the index holds.
+different word, not a slip), and only to a word of the same length that the index holds; a word the dictionary
+knows (``汉江``) is never corrected, though no passage holds it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def corrections(
     most common word (by ``known``, the segmenter's dictionary frequency) one character away."""
     out: dict[str, str] = {}
     for word in words:
+        if known(word) > 0:  # a word of the dictionary (汉江) is what the user meant, not a slip for 汉语
+            continue
         if 2 <= len(word) <= 4 and all(is_cjk(ch) and ch.isalpha() for ch in word) and not _df(conn, word):
             fixed = _nearest(conn, word, known)
             if fixed is not None:

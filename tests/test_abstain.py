@@ -118,3 +118,10 @@ def test_a_passage_about_another_year_does_not_answer_a_question_about_this_one(
         other_year("2005年搬到哪个学院", passage("于二零零五年七月一日，电脑学系迁至资讯学院；2008年扩建。"))
         == ()
     )
+
+
+def test_a_river_the_question_names_must_be_in_the_passage() -> None:
+    query = Query({"汉江": 3.0, "流域": 1.0, "面积": 1.0})
+    jialing = passage("嘉陵江流域面积15.98万平方公里，居长江各大支流之首。", title="嘉陵江流域综合规划获批")
+    assert relevance(query, jialing).missing == ("汉江",)
+    assert relevance(query, passage("汉江流域面积15.9万平方公里。", title="汉江")).missing == ()

@@ -180,3 +180,15 @@ def test_words_no_passage_holds_are_corrected_by_one_character(engine: Engine) -
     words = ["剑和县", "中药财", "面机", "种植", "汉江"]
     fixes = corrections(engine.store.conn, words, known=lambda w: freq.get(w, 0))
     assert fixes == {"剑和县": "剑河县", "中药财": "中药材", "面机": "面积"}
+
+
+def test_a_dictionary_word_no_passage_holds_is_not_a_typo() -> None:
+    import sqlite3
+
+    from index.typos import corrections
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE ix_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)")
+    conn.executemany("INSERT INTO ix_terms VALUES (?, ?)", [("汉语", 5), ("面积", 9)])
+    freq = {"汉江": 1537, "汉语": 1611, "面积": 22455}
+    assert corrections(conn, ["汉江", "面机"], known=lambda w: freq.get(w, 0)) == {"面机": "面积"}

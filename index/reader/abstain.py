@@ -34,6 +34,9 @@ MIN_COVERAGE = 0.55
 NAMED = re.compile(
     r"([\u4e00-\u9fff]{2,12}?)(地区|省|市|县|区|州|镇|乡|村|医院|大学|学院|中学|小学|学校|公司|集团|银行|委员会)"
 )
+#: A river, lake or mountain the question names (汉江, 洞庭湖, 泰山) must be in the passage as named: the short
+#: stem alone (汉) says nothing, and 嘉陵江's article does not answer a question about 汉江.
+NATURAL = re.compile(r"[\u4e00-\u9fff]{1,3}(?:江|河|湖|山)")
 #: Stems that make a common word, not a name, with a place suffix (气候区, 行政区, 自治州).
 GENERIC_STEMS = frozenset(
     [
@@ -137,4 +140,5 @@ def relevance(query: Query, passage: Passage) -> Relevance:
     cov = query.coverage(haystack)
     stems = {w: _stem(w) for w in query.weights}
     missing = tuple(w for w, stem in stems.items() if stem is not None and stem not in haystack)
+    missing += tuple(w for w in query.weights if NATURAL.fullmatch(w) and w not in haystack)
     return Relevance(relevant=cov >= MIN_COVERAGE and not missing, coverage=cov, missing=missing)
