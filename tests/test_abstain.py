@@ -110,8 +110,11 @@ def test_a_passage_about_another_year_does_not_answer_a_question_about_this_one(
     assert (
         other_year("2023年上海法院受理多少件", passage("上海法院共受理一审行政案件8406件。")) == ()
     )  # no year said
-    dated = replace(figure, article=replace(figure.article, date="2023-05-04"))
-    assert other_year("2023年上海法院受理多少件", dated) == ()  # the article's date is that year
+    report = passage("今年，上海法院共受理一审行政案件8406件，比2022年上升32.07%。", title="白皮书")
+    dated = replace(report, article=replace(report.article, date="2023-05-04"))
+    assert other_year("2023年上海法院受理多少件", dated) == ()  # 今年 in an article dated that year
+    annual = replace(figure, article=replace(figure.article, date="2023-01-02"))
+    assert other_year("2023年上海法院受理多少件", annual) == ("2023年",)  # dated 2023, about 2024's figure
     assert other_year("1950年代东德鼓励什么艺术", figure) == ()  # a decade, not a year
     assert other_year("2023年到2024年受理多少件", figure) == ()  # one of the years asked is there
     assert (

@@ -118,13 +118,16 @@ _CHINESE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
 
 def other_year(question: str, passage: Passage) -> tuple[str, ...]:
-    """The years ``question`` names that the passage, its header and date lack, when the passage names other
-    years (a passage with no year at all may still be about it)."""
+    """The years ``question`` names that the passage, its header and (when the passage says 今年) its date lack,
+    when the passage names other years (a passage with no year at all may still be about it)."""
     asked = YEAR.findall(fold(question))
     if not asked:
         return ()
     haystack = passage_haystack(passage)
-    text = haystack + " " + (passage.article.date or "")
+    # the article's date counts when the passage speaks of "this year" or of no year: a report dated 2025-01-02
+    # on "2024年…吞吐量" gives 2024's figure, not 2025's
+    dated = not YEAR.search(haystack) or any(w in haystack for w in ("今年", "本年", "年内"))
+    text = haystack + " " + (passage.article.date or "" if dated else "")
     forms = {
         y: (y, y.translate(_CHINESE_DIGITS), y.translate(_CHINESE_DIGITS).replace("零", "〇")) for y in asked
     }
