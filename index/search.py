@@ -24,6 +24,7 @@ from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
 from index.reader.abstain import Relevance, asks_live, other_year, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
+from index.reader.answerable import amount_missing
 from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
@@ -267,11 +268,14 @@ class Searcher:
         named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
         # 2023年 asked, a passage about 2024 quoted (and the article not dated 2023): another year's figure
         wrong_year = bool(other_year(result.question, hits[0].passage))
+        # 门票多少钱 with no price in the passages read: some other figure would be quoted
+        no_amount = amount_missing(result.question, [h.passage for h in hits[:READ_DEPTH]])
         model = answerable_model()
         result.abstained = (
             asks_live(result.question)
             or named_missing
             or wrong_year
+            or no_amount
             or model.probability(features) < model.threshold
         )
         if result.abstained:

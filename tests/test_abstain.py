@@ -128,3 +128,14 @@ def test_a_river_the_question_names_must_be_in_the_passage() -> None:
     jialing = passage("嘉陵江流域面积15.98万平方公里，居长江各大支流之首。", title="嘉陵江流域综合规划获批")
     assert relevance(query, jialing).missing == ("汉江",)
     assert relevance(query, passage("汉江流域面积15.9万平方公里。", title="汉江")).missing == ()
+
+
+def test_how_much_money_or_weight_needs_an_amount_in_that_unit() -> None:
+    from index.reader.answerable import amount_missing
+
+    museum = [passage("龟兹博物馆在库车市落成开放，馆内现展出文物2000余件。", title="龟兹博物馆开馆")]
+    assert amount_missing("龟兹博物馆门票多少钱", museum)
+    assert not amount_missing("龟兹博物馆门票多少钱", [passage("门票每人60元，学生半价。")])
+    assert amount_missing("雄安一号卫星多重", museum)
+    assert not amount_missing("馆内展出多少件文物", museum)  # not money or weight
+    assert not amount_missing("博物馆的门票价格怎样定的", museum)  # not asked outright

@@ -20,7 +20,7 @@ from index.reader.question import QuestionType, fold_chars, in_units, measure_wo
 from index.reader.spans import candidates
 from index.rerank import Query, phrase_share, sentence_coverage
 
-__all__ = ["NAMES", "missing_years", "row", "unit_missing"]
+__all__ = ["NAMES", "amount_missing", "missing_years", "row", "unit_missing"]
 
 _QTYPES = tuple(QuestionType)
 _YEAR = re.compile(r"(?<!\d)((?:1[6-9]|20)\d\d)(?!\d)")
@@ -60,6 +60,21 @@ def unit_missing(question: str, passages: Sequence[Passage]) -> bool:
             if in_units("".join(folded[cand.start : cand.end].split()), units):
                 return False
     return True
+
+
+#: How much money or weight, asked outright (``门票多少钱``, ``卫星多重``): the units such an answer must be in.
+_AMOUNT_UNITS = ("元|美元|英镑|欧元", "吨|千克|公斤|克|斤")
+_HOW_MUCH = re.compile(r"多少|多重|多贵|几[元块斤吨]")
+
+
+def amount_missing(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether the question asks outright how much money or weight and no quantity of ``passages`` is in such
+    a unit: ``龟兹博物馆门票多少钱`` over an article that names no price is not answered from another figure."""
+    return (
+        measure_word(question) in _AMOUNT_UNITS
+        and _HOW_MUCH.search(fold_chars(question)) is not None
+        and unit_missing(question, passages)
+    )
 
 
 def row(
