@@ -279,10 +279,7 @@ class Searcher:
             or model.probability(features) < model.threshold
         )
         if result.abstained:
-            subject = described(result.question)
-            byline = fold(hits[0].passage.article.byline or "").replace(" ", "")
-            # 叶传增是谁: the name signs the article found, whatever else the question covers
-            if subject and len(subject) >= 2 and subject in byline and self._answer_from_fields(result):
+            if self._byline_answers(result, query, named_missing) and self._answer_from_fields(result):
                 result.abstained = False
             return
         if reading is not None:
@@ -343,6 +340,24 @@ class Searcher:
                 quote = (max(quote[0] - lo, 0), min(quote[1] - lo, len(text)))
             out.append(PassageView(text, hit.rank, hit.score / top, coverage, quote, asked, lo))
         return out
+
+    def _byline_answers(self, result: Result, query: Query, named_missing: bool) -> bool:
+        """Whether the article found answers an abstained question from its byline: ``叶传增是谁`` when the name
+        signs it, whatever else the question covers; ``贵州省持续健全机制的报道是哪位记者写的`` when the article
+        matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
+        top = result.hits[0].passage
+        byline = fold(top.article.byline or "").replace(" ", "")
+        if not byline:
+            return False
+        subject = described(result.question)
+        if subject and len(subject) >= 2 and subject in byline:
+            return True
+        return (
+            AUTHOR_QUESTION.search(fold(result.question)) is not None
+            and not named_missing
+            and not asks_live(result.question)
+            and relevance(query, top).relevant
+        )
 
     def _extract_answer(self, result: Result, views: list[PassageView], reading: Reading | None) -> None:
         """The answer shown: the byline, photo credit or date the question asks for, or the reader's answer when

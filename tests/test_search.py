@@ -200,3 +200,11 @@ def test_the_deputy_does_not_answer_a_question_about_the_head() -> None:
     assert not deputy_of_asked_post("北部湾港股份常务副总经理", ceo, ceo.index("向铮"))
     head = "罗甸县委书记梁玉林说。"
     assert not deputy_of_asked_post("罗甸县委书记是谁", head, head.index("梁玉林"))
+
+
+def test_who_wrote_the_report_on_a_topic_is_its_byline(searcher: Searcher) -> None:
+    for question in ("写贵州持续健全帮扶机制的记者是谁", "贵州组团式帮扶机制的报道是谁写的"):
+        result = searcher.ask(question)
+        assert (result.abstained, result.answer) == (False, "马跃峰"), question
+    for question in ("火星探测的报道是谁写的", "上海房价的报道是哪位记者写的"):  # no such article
+        assert searcher.ask(question).abstained, question
