@@ -19,6 +19,11 @@ from corpus.store import Passage, Store
 from index import build, tag_cache
 from index.bm25 import SparseIndex
 from index.cache import AnswerCache, QueryCache
+from index.fields import (
+    answer_from_fields,
+    byline_answers,
+    deputy_of_asked_post,
+)
 from index.normalize import fold
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
@@ -29,7 +34,7 @@ from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
 from index.reader.multi import combine, split_question
-from index.reader.question import QuestionType, classify, described
+from index.reader.question import QuestionType, classify
 from index.reader.quotes import quote_around
 from index.reader.sentences import split_sentences
 from index.rerank import DEPTH, Query, rerank
@@ -39,7 +44,6 @@ from index.typos import corrections
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER_CHARS = 20
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FURNITURE_FACTOR = (
@@ -48,23 +52,6 @@ FURNITURE_FACTOR = (
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
 # not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
-AUTHOR_QUESTION = re.compile(
-    r"(谁写|哪位记者|哪个记者|记者是谁|作者是谁|作者|署名|谁报道|记者是|记者[?？\s]*$)"
-)
-TITLE_QUESTION = re.compile(
-    r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)"
-)
-PUBLISHED_QUESTION = re.compile(
-    r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
-    r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
-)
-PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
-CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
-CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
-BYLINE_ROLE = re.compile(
-    r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)"
-)
-BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
 def _code_version() -> str:
@@ -279,7 +266,7 @@ class Searcher:
             or model.probability(features) < model.threshold
         )
         if result.abstained:
-            if self._byline_answers(result, query, named_missing) and self._answer_from_fields(result):
+            if byline_answers(result, query, named_missing) and answer_from_fields(self.store, result):
                 result.abstained = False
             return
         if reading is not None:
@@ -341,29 +328,11 @@ class Searcher:
             out.append(PassageView(text, hit.rank, hit.score / top, coverage, quote, asked, lo))
         return out
 
-    def _byline_answers(self, result: Result, query: Query, named_missing: bool) -> bool:
-        """Whether the article found answers an abstained question from its byline: ``叶传增是谁`` when the name
-        signs it, whatever else the question covers; ``贵州省持续健全机制的报道是哪位记者写的`` when the article
-        matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
-        top = result.hits[0].passage
-        byline = fold(top.article.byline or "").replace(" ", "")
-        if not byline:
-            return False
-        subject = described(result.question)
-        if subject and len(subject) >= 2 and subject in byline:
-            return True
-        return (
-            AUTHOR_QUESTION.search(fold(result.question)) is not None
-            and not named_missing
-            and not asks_live(result.question)
-            and relevance(query, top).relevant
-        )
-
     def _extract_answer(self, result: Result, views: list[PassageView], reading: Reading | None) -> None:
         """The answer shown: the byline, photo credit or date the question asks for, or the reader's answer when
         its confidence clears the model's threshold (its passage then comes first). Below the threshold the card
         keeps the ranking and the quote, with no answer line."""
-        if self._answer_from_fields(result):
+        if answer_from_fields(self.store, result):
             result.answer_confidence = None  # read from a field of the article, not rated by the reader
             return
         model = reader_model()
@@ -389,83 +358,6 @@ class Searcher:
         if shown:
             hit.answer_span = span
             result.answer = hit.passage.text[span[0] : span[1]]
-
-    def _answer_from_fields(self, result: Result) -> bool:
-        """Who wrote it, who took the photo, when it was printed: answered from the article's own fields."""
-        top = result.hits[0]
-        asked = fold(result.question)
-        byline = (top.passage.article.byline or "").strip()
-        subject = described(result.question)
-        span: tuple[int, int] | None = None
-        if AUTHOR_QUESTION.search(asked) and byline:
-            match = BYLINE_NAME.search(byline)
-            span = (match.start(1), match.end(1)) if match else (0, len(byline))
-            if span[1] - span[0] > MAX_ANSWER_CHARS:  # many names: as many whole ones as fit
-                cut = max(byline.rfind(sep, span[0], span[0] + MAX_ANSWER_CHARS + 1) for sep in "、;；，, ")
-                span = (span[0], cut) if cut > span[0] else span
-        elif subject and len(subject) >= 2 and subject in fold(byline).replace(" ", ""):
-            role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
-            span = (role.start(), role.end()) if role else None
-        kind = "byline"
-        if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
-            byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
-            span = (0, len(byline))
-        if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
-            name = byline[span[0] : span[1]].strip()
-            printed = self._printed_line(top.passage, name) if kind == "byline" else None
-            if printed is not None:  # the credit line as the page prints it, a passage of the article
-                at = printed.text.find(name)
-                result.hits = [h for h in result.hits if h.passage.id != printed.id]
-                result.hits.insert(
-                    0, Hit(1, top.score, printed, (0, len(printed.text)), (at, at + len(name)))
-                )
-            else:
-                line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
-                result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
-            for rank, h in enumerate(result.hits, start=1):
-                h.rank = rank
-            result.answer, result.answer_from = byline[span[0] : span[1]].strip(), kind
-            return True
-        if PHOTO_QUESTION.search(asked) and self._answer_from_credit(result):
-            return True
-        if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
-            result.answer, result.answer_from = top.passage.article.date, "date"
-            return True
-        return False
-
-    def _printed_line(self, passage: Passage, name: str) -> Passage | None:
-        """The article's own line that credits ``name`` (``本报记者王崟欣《人民日报》（…第07版）``, kept as a note),
-        or None when the byline is only in the header."""
-        if len(name) < 2:
-            return None
-        found = self.store.article(passage.article.uid)
-        for line in found[1] if found else []:
-            if line.kind == "note" and name in line.text and len(line.text) <= 80:
-                return line
-        return None
-
-    def _answer_from_credit(self, result: Result) -> bool:
-        """``照片是谁拍的``: the photographer named in a photo credit of the best passages' articles (the credit
-        is quoted, the name marked in it)."""
-        for hit in result.hits[:READ_DEPTH]:
-            found = self.store.article(hit.passage.article.uid)
-            credits = [p for p in (found[1] if found else []) if p.kind in ("credit", "caption")]
-            for passage in ([hit.passage] if hit.passage.kind != "body" else []) + credits:
-                match = CREDIT_NAME.search(passage.text)
-                if match is None:
-                    continue
-                start = match.start(1)
-                role = CREDIT_ROLE.match(passage.text, start)
-                start = role.end() if role else start
-                if match.end(1) - start < 2:
-                    continue
-                credit = Hit(1, hit.score, passage, (0, len(passage.text)), (start, match.end(1)))
-                result.hits = [credit, *(h for h in result.hits if h.passage.id != passage.id)]
-                for rank, h in enumerate(result.hits, start=1):
-                    h.rank = rank
-                result.answer, result.answer_from = passage.text[start : match.end(1)], "credit"
-                return True
-        return False
 
     def _quote(self, passage: Passage, result: Result, rank: int) -> tuple[int, int]:
         """The evidence sentence: aligned with the whole question for the answer passage, by terms for the rest."""
@@ -501,21 +393,6 @@ class Searcher:
     def _from_payload(self, question: str, payload: dict[str, Any]) -> Result | None:
         passages = self.store.passages([row[0] for row in payload["hits"]])
         return Result.from_payload(question, payload, passages)
-
-
-_DEPUTY = re.compile(r"(?:常务)?副(?:{})$".format("|".join(sorted(spans.TITLES, key=len, reverse=True))))
-
-
-def deputy_of_asked_post(question: str, text: str, start: int) -> bool:
-    """Whether the name at ``start`` follows 副 + the post the question asks about without 副: ``局长是谁`` is not
-    answered by ``副局长张旻`` (the deputy is named, not the head)."""
-    before = fold(text[max(0, start - 12) : start]).rstrip(" ，,、")
-    deputy = _DEPUTY.search(before)
-    if deputy is None:
-        return False
-    post = deputy.group(0).removeprefix("常务").removeprefix("副")
-    asked = fold(question)
-    return post in asked and f"副{post}" not in asked
 
 
 def demote_furniture(

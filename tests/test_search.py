@@ -188,7 +188,7 @@ def test_a_caption_ranks_below_body_text_that_scores_nearly_as_well() -> None:
 
 
 def test_the_deputy_does_not_answer_a_question_about_the_head() -> None:
-    from index.search import deputy_of_asked_post
+    from index.fields import deputy_of_asked_post
 
     text = "江苏省数据局（省政务办）副局长张旻介绍，条例聚焦群众诉求。"
     at = text.index("张旻")
