@@ -50,9 +50,14 @@ def pool_for(url: str, *, max_size: int = 8, timeout_s: float = 10.0) -> Any:
         if pool is not None and not pool.closed:
             return pool
         try:
+            import psycopg
             from psycopg_pool import ConnectionPool
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise PostgresUnavailable("psycopg is not installed: pip install 'psycopg[binary,pool]'") from exc
+        try:  # one plain connection first: a server that refuses says so at once, not after the pool's timeout
+            psycopg.connect(url, connect_timeout=max(1, int(timeout_s)), autocommit=True).close()
+        except Exception as exc:
+            raise PostgresUnavailable(_unreachable(url, exc)) from exc
         pool = ConnectionPool(
             url, min_size=1, max_size=max_size, timeout=timeout_s, open=False, kwargs={"autocommit": True}
         )
@@ -60,12 +65,20 @@ def pool_for(url: str, *, max_size: int = 8, timeout_s: float = 10.0) -> Any:
             pool.open(wait=True, timeout=timeout_s)
         except Exception as exc:
             pool.close()
-            raise PostgresUnavailable(
-                f"Cannot connect to PostgreSQL at {redacted(url)} ({exc}). Check NEWSQA_STATE_URL and that the "
-                "server is running, or unset NEWSQA_STATE_URL to keep the state in the SQLite store."
-            ) from exc
+            raise PostgresUnavailable(_unreachable(url, exc)) from exc
         _pools[url] = pool
         return pool
+
+
+def _unreachable(url: str, exc: Exception) -> str:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if ":" in url.partition("://")[2].rpartition("@")[0]:  # never the password, even if the driver repeats it
+        password = url.partition("://")[2].rpartition("@")[0].split(":", 1)[1]
+        reason = reason.replace(password, "***")
+    return (
+        f"Cannot connect to PostgreSQL at {redacted(url)} ({reason}). Check NEWSQA_STATE_URL and that the "
+        "server is running, or unset NEWSQA_STATE_URL to keep the state in the SQLite store."
+    )
 
 
 def close_pools() -> None:
