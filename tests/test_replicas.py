@@ -330,8 +330,10 @@ def test_a_replica_killed_mid_conversation_the_other_carries_on_and_takes_over_i
     assert (taken[2].by, answer_of(taken[2])) == ("r2", "31个")
     by_r1 = [c for c in fake.calls_by("r1", "sendMessage") if int(c["chat_id"]) == chat]
     assert len(by_r1) == 1  # only its first answer: the held one was never carried out
-    # r2 found r1's answer rendered but maybe sent (bot/telegram_send.py): it looked for it by message id first
-    assert fake.errors[refused:] == [("editMessageText", "Bad Request: message to edit not found")]
+    # when r2 found r1's answer rendered but maybe sent (bot/telegram_send.py), it looked for it by message id
+    # first; when r1's outbox was not written yet, r2 answered it as a pending update: no probe. Either way once.
+    probe = ("editMessageText", "Bad Request: message to edit not found")
+    assert fake.errors[refused:] in ([], [probe])
     del fake.errors[refused:]
 
 
