@@ -8,10 +8,10 @@ message at the page holding PARA; a number: edit the message to that page; ``-1`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from bot.reply import Block, BlockKind, Button, Reply
+from corpus.dates import chinese_date
 from corpus.models import JOINED, TRUNCATED
 from corpus.store import ArticleInfo, Passage
 from index.search import Hit, Result
@@ -21,21 +21,6 @@ ARTICLE_PAGE_CHARS = 2500
 NOT_FOUND = "没有找到：这些文章里没有说到这个问题。"
 KIND_LABEL = {"caption": "图片说明", "credit": "图片署名", "note": "附注", "byline": "署名", "title": "标题"}
 FLAG_NOTES = {TRUNCATED: "（原文此段不完整：版面上缺了下文）", JOINED: ""}
-
-
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[T ].*)?")
-
-
-def chinese_date(date: str | None) -> str | None:
-    """An ISO date as a reader writes it (`2019-07-12` → `2019年7月12日`, `2019-07` → `2019年7月`);
-    anything else as it was stored."""
-    if not date:
-        return None
-    found = _ISO_DATE.fullmatch(date.strip())
-    if found is None:
-        return date
-    year, month, day = found.groups()
-    return f"{year}年{int(month)}月" + (f"{int(day)}日" if day else "")
 
 
 def book_title(title: str) -> str:

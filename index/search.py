@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from corpus.dates import chinese_date
 from corpus.store import Passage, Store
 from index import build, tag_cache
 from index.bm25 import SparseIndex
@@ -410,14 +411,8 @@ def demote_furniture(
 def article_header(passage: Passage) -> str:
     """The folded header a question may name besides the passage: title, kicker, subtitle, heading, date."""
     a = passage.article
-    parts = [a.title, a.kicker, a.subtitle, passage.heading, a.date, _chinese_date(a.date)]
+    parts = [a.title, a.kicker, a.subtitle, passage.heading, a.date, chinese_date(a.date)]
     return fold(" | ".join(p for p in parts if p))
-
-
-def _chinese_date(iso: str | None) -> str | None:
-    """``2019-04-11`` as the question would write it: ``2019年4月11日``."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    return f"{match[1]}年{int(match[2])}月{int(match[3])}日" if match else None
 
 
 def _first(passage: Passage) -> tuple[int, int]:

@@ -168,11 +168,16 @@ def test_words_only_the_article_header_has_count_for_its_passages() -> None:
 
 
 def test_the_header_writes_the_date_as_questions_do() -> None:
-    from index.search import _chinese_date
+    from corpus.store_read import ArticleInfo, Passage
+    from index.search import article_header
 
-    assert _chinese_date("2019-04-11") == "2019年4月11日"
-    assert _chinese_date("2019") is None
-    assert _chinese_date(None) is None
+    def header(date: str | None) -> str:
+        info = ArticleInfo(1, "a1", "金才龙当选", False, None, None, None, None, date, None, None, "x.md", 1)
+        return article_header(Passage(1, info, "body", 1, None, "内阁总理", ()))
+
+    assert header("2019-04-11") == "金才龙当选 | 2019-04-11 | 2019年4月11日"
+    assert header("2019") == "金才龙当选 | 2019 | 2019"
+    assert header(None) == "金才龙当选"
 
 
 def test_a_caption_ranks_below_body_text_that_scores_nearly_as_well() -> None:
