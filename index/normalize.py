@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 import opencc
 
@@ -77,6 +78,7 @@ def _replace(match: re.Match[str]) -> str:
     return _FOLDED[match.group()]
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """The matching form of ``text``: simplified, half-width, ASCII punctuation, lower case, no CJK spaces."""
     text = _TO_FOLD.sub(_replace, text)

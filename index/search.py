@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -411,8 +412,12 @@ def demote_furniture(
 def article_header(passage: Passage) -> str:
     """The folded header a question may name besides the passage: title, kicker, subtitle, heading, date."""
     a = passage.article
-    parts = [a.title, a.kicker, a.subtitle, passage.heading, a.date, chinese_date(a.date)]
-    return fold(" | ".join(p for p in parts if p))
+    return _header(a.title, a.kicker, a.subtitle, passage.heading, a.date)
+
+
+@lru_cache(maxsize=8192)
+def _header(*parts: str | None) -> str:
+    return fold(" | ".join(p for p in (*parts, chinese_date(parts[-1])) if p))
 
 
 def _first(passage: Passage) -> tuple[int, int]:

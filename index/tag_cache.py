@@ -61,7 +61,8 @@ class TagCache:
     #: The ``query_cache_stats`` counter of given-up writes.
     GIVEN_UP = "tag_writes_given_up"
 
-    #: Tags computed in a read-only snapshot's process are kept in memory, up to this many texts.
+    #: Tags read or computed are also kept in this process's memory, up to this many texts (in a read-only
+    #: snapshot's process, memory is the only place computed tags are kept).
     MEMORY_TEXTS = 20_000
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
@@ -90,15 +91,16 @@ class TagCache:
         self.conn.close()
 
     def get(self, tagger: str, text: str) -> Tags | None:
-        """The stored tags of ``text`` by ``tagger``, or None."""
+        """The stored tags of ``text`` by ``tagger``, or None (remembered in this process once read)."""
+        key = (tagger, digest(text))
         with self._lock:
-            remembered = self._memory.get((tagger, digest(text))) if self.readonly else None
+            remembered = self._memory.get(key)
             if remembered is not None:
                 self.hits += 1
                 return remembered
             try:
                 row = self.conn.execute(
-                    "SELECT tags FROM tag_cache WHERE tagger = ? AND digest = ?", (tagger, digest(text))
+                    "SELECT tags FROM tag_cache WHERE tagger = ? AND digest = ?", key
                 ).fetchone()
             except sqlite3.OperationalError:
                 row = None
@@ -106,21 +108,27 @@ class TagCache:
                 self.misses += 1
                 return None
             self.hits += 1
-        return tuple((int(s), int(e), str(t)) for s, e, t in json.loads(row[0]))
+        tags = tuple((int(s), int(e), str(t)) for s, e, t in json.loads(row[0]))
+        self._remember(key, tags)
+        return tags
+
+    def _remember(self, key: tuple[str, str], tags: Tags) -> None:
+        """Keep ``tags`` in this process's memory (the tags of a text by one tagger never change)."""
+        with self._lock:
+            if len(self._memory) >= self.MEMORY_TEXTS:
+                self._memory.clear()
+            self._memory[key] = tags
 
     def put(self, tagger: str, text: str, tags: Tags) -> None:
-        """Keep the tags of ``text`` by ``tagger`` (skipped, counted, when the store stays locked)."""
+        """Keep the tags of ``text`` by ``tagger`` (the store write skipped, counted, when it stays locked)."""
+        key = (tagger, digest(text))
+        self._remember(key, tags)
         if self.readonly:  # a snapshot is never written: remembered in this process only
-            with self._lock:
-                if len(self._memory) >= self.MEMORY_TEXTS:
-                    self._memory.clear()
-                self._memory[(tagger, digest(text))] = tags
             return
         value = json.dumps(tags, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             self.writes.write(
-                "INSERT OR REPLACE INTO tag_cache(tagger, digest, tags) VALUES (?, ?, ?)",
-                (tagger, digest(text), value),
+                "INSERT OR REPLACE INTO tag_cache(tagger, digest, tags) VALUES (?, ?, ?)", (*key, value)
             )
 
     def stats(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ import itertools
 import logging
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 from index.reader.kinds import (
     KIND_TYPES,
@@ -57,19 +58,32 @@ _CLAUSE_MARKS = frozenset("，,、;；。!！?？:：")  # 、 too: each item of
 
 
 def _compact(text: str) -> str:
-    return "".join(ch for ch in text if not ch.isspace())
+    return "".join(text.split())  # str.split() splits at exactly the isspace() characters
 
 
 def _occurrences(folded: str, tokens: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
     """Return where each query token occurs in ``folded``, ignoring whitespace (PDF line-wrap spaces).
+
+    See :func:`_occurrences_of`; remembered, since a passage is read several times for one question.
+    """
+    return {token: list(places) for token, places in _occurrences_of(folded, tuple(tokens)).items()}
+
+
+@lru_cache(maxsize=4096)
+def _occurrences_of(folded: str, tokens: tuple[str, ...]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Where each query token occurs in ``folded``, ignoring whitespace.
 
     Longer tokens first; an occurrence inside one already taken counts once (中药 inside 中药材). Linear in
     the occurrences: ``reach[i]`` is the furthest end of a taken occurrence starting at or before ``i``,
     rebuilt once per token (an occurrence of a token never lies inside another of the same token).
     Each list is in text order.
     """
-    index = [i for i, ch in enumerate(folded) if not ch.isspace()]
-    compact = "".join(folded[i] for i in index)
+    compact = _compact(folded)
+    index: Sequence[int] = (
+        range(len(folded))
+        if len(compact) == len(folded)
+        else [i for i, ch in enumerate(folded) if not ch.isspace()]
+    )
     found: dict[str, list[tuple[int, int]]] = {}
     ends = [0] * (len(compact) + 1)  # ends[start] = the end of the longest taken occurrence at start
     for token in sorted({_compact(fold_chars(t)) for t in tokens}, key=len, reverse=True):
@@ -83,7 +97,7 @@ def _occurrences(folded: str, tokens: Sequence[str]) -> dict[str, list[tuple[int
                 ends[start] = max(ends[start], end)
                 found.setdefault(token, []).append((index[start], index[end - 1] + 1))
             start = compact.find(token, start + 1)
-    return found
+    return {token: tuple(places) for token, places in found.items()}
 
 
 def _first_at(places: list[tuple[int, int]], start: int) -> int:

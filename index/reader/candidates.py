@@ -62,7 +62,7 @@ class Span:
 
 
 def _compact(text: str) -> str:
-    return "".join(ch for ch in text if not ch.isspace())
+    return "".join(text.split())  # str.split() splits at exactly the isspace() characters
 
 
 def _proposals(question: str, folded: str) -> list[tuple[Candidate, str]]:

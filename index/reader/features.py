@@ -71,7 +71,7 @@ NAMES: tuple[str, ...] = (
 
 
 def _compact(text: str) -> str:
-    return "".join(ch for ch in text if not ch.isspace())
+    return "".join(text.split())  # str.split() splits at exactly the isspace() characters
 
 
 @dataclass

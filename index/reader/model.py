@@ -60,45 +60,60 @@ def calibration_row(top: float, runner_up: float | None, row: list[float]) -> li
 
 @dataclass(frozen=True)
 class _Forest:
-    """All trees packed into padded arrays (tree × node), evaluated level by level for every row at once."""
+    """All trees padded to complete binary trees of one depth, evaluated level by level for every row at once.
 
-    feature: np.ndarray  # (trees, nodes) split feature
-    threshold: np.ndarray  # (trees, nodes) go left when the feature is <= this
-    left: np.ndarray  # (trees, nodes) child: a node index, or ~leaf
-    right: np.ndarray
-    value: np.ndarray  # (trees, leaves) leaf values
+    Node ``i`` of a tree has children ``2i+1`` (the feature is <= the threshold) and ``2i+2``; after ``depth``
+    steps a row stands on leaf ``node - (2**depth - 1)``. A leaf above the full depth is copied to every padded
+    leaf under it, so whatever the padded nodes decide, the row ends on that leaf's value.
+    """
+
+    feature: np.ndarray  # (trees * internal nodes,) split feature
+    threshold: np.ndarray  # (trees * internal nodes,)
+    value: np.ndarray  # (trees * leaves,) leaf values
+    depth: int
 
     @classmethod
     def pack(cls, trees: list[dict[str, Any]]) -> _Forest:
-        nodes = max([1, *(len(t["feature"]) for t in trees)])
-        leaves = max([1, *(len(t["value"]) for t in trees)])
-        shape = (len(trees), nodes)
-        feature, left, right = (np.zeros(shape, dtype=np.int64) for _ in range(3))
-        threshold = np.zeros(shape)
+        depth = max([0, *(_depth(t, 0) for t in trees)])
+        internal, leaves = 2**depth - 1, 2**depth
+        feature = np.zeros((len(trees), internal), dtype=np.intp)
+        threshold = np.full((len(trees), internal), np.inf)
         value = np.zeros((len(trees), leaves))
         for i, t in enumerate(trees):
-            n = len(t["feature"])
-            if n == 0:  # a tree that is one leaf: a node whose both children are that leaf
-                left[i, 0] = right[i, 0] = ~0
-            else:
-                feature[i, :n], threshold[i, :n] = t["feature"], t["threshold"]
-                left[i, :n], right[i, :n] = t["left"], t["right"]
-            value[i, : len(t["value"])] = t["value"]
-        return cls(feature, threshold, left, right, value)
+            # (flattened node or ~leaf, complete-tree position, level)
+            stack = [(0 if t["feature"] else ~0, 0, 0)]
+            while stack:
+                node, at, level = stack.pop()
+                if node < 0:
+                    first = (at + 1) * 2 ** (depth - level) - 1 - internal  # the leftmost leaf under it
+                    value[i, first : first + 2 ** (depth - level)] = t["value"][~node]
+                    continue
+                feature[i, at], threshold[i, at] = t["feature"][node], t["threshold"][node]
+                stack.append((t["left"][node], 2 * at + 1, level + 1))
+                stack.append((t["right"][node], 2 * at + 2, level + 1))
+        return cls(feature.ravel(), threshold.ravel(), value.ravel(), depth)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The sum of the trees' leaf values for each row of ``x``."""
-        trees = np.arange(len(self.feature))[:, None]
-        rows = np.arange(len(x))[None, :]
-        state = np.zeros((len(self.feature), len(x)), dtype=np.int64)
-        active = state >= 0
-        while active.any():
-            node = np.where(active, state, 0)
-            go_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
-            child = np.where(go_left, self.left[trees, node], self.right[trees, node])
-            state = np.where(active, child, state)
-            active = state >= 0
-        return self.value[trees, ~state].sum(axis=0)
+        trees = len(self.value) >> self.depth
+        internal = 2**self.depth - 1
+        base = np.arange(trees)[:, None] * internal
+        cells = (np.arange(len(x)) * x.shape[1])[None, :]
+        flat = np.ascontiguousarray(x).ravel()
+        node = np.zeros((trees, len(x)), dtype=np.intp)
+        for _ in range(self.depth):
+            at = base + node
+            went_left = np.take(flat, cells + np.take(self.feature, at)) <= np.take(self.threshold, at)
+            node = 2 * node + 2 - went_left
+        leaf = (np.arange(trees)[:, None] << self.depth) + node - internal
+        return np.take(self.value, leaf).sum(axis=0)
+
+
+def _depth(tree: dict[str, Any], node: int) -> int:
+    """Levels of split nodes from ``node`` down (0 for a leaf)."""
+    if node < 0 or not tree["feature"]:
+        return 0
+    return 1 + max(_depth(tree, tree["left"][node]), _depth(tree, tree["right"][node]))
 
 
 @dataclass(frozen=True)

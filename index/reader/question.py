@@ -10,7 +10,7 @@ import re
 import threading
 import unicodedata
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import opencc
@@ -57,12 +57,24 @@ def _fold_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table of :func:`_fold_char`, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+@lru_cache(maxsize=8192)
 def fold_chars(text: str) -> str:
     """Return ``text`` simplified, half-width and lower-cased, with the same length (offsets agree)."""
     converted = _t2s().convert(text)
     if len(converted) != len(text):
         converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
-    return "".join(_fold_char(ch) for ch in converted)
+    return converted.translate(_FOLD_TABLE)
 
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"

@@ -8,6 +8,8 @@ A sentence longer than ``max_chars`` with no stop is cut after a comma.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 __all__ = ["split_sentences"]
 
 _ENDERS = frozenset("。！？；!?;…\n")
@@ -76,6 +78,12 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
 
 def split_sentences(text: str, max_chars: int = 160) -> list[tuple[int, int]]:
     """Return the character spans of the sentences in ``text`` (in order, none empty)."""
+    return list(_split_sentences(text, max_chars))
+
+
+@lru_cache(maxsize=8192)
+def _split_sentences(text: str, max_chars: int) -> tuple[tuple[int, int], ...]:
+    """:func:`split_sentences`, remembered: the same passages are read again and again."""
     spans: list[tuple[int, int]] = []
     for raw_start, raw_end in _raw_spans(text):
         start, end = _strip(text, raw_start, raw_end)
@@ -84,4 +92,4 @@ def split_sentences(text: str, max_chars: int = 160) -> list[tuple[int, int]]:
                 spans[-1] = (spans[-1][0], end)
             continue
         spans.extend(_strip(text, s, e) for s, e in _cut_long(text, start, end, max_chars))
-    return [span for span in spans if span[0] < span[1]]
+    return tuple(span for span in spans if span[0] < span[1])
