@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from bot.cards import NOT_FOUND, citation
-from index.search import Result
+from index.result import Result
 
 log = logging.getLogger(__name__)
 

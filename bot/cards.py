@@ -14,7 +14,7 @@ from bot.reply import Block, BlockKind, Button, Reply
 from corpus.dates import chinese_date
 from corpus.models import JOINED, TRUNCATED
 from corpus.store import ArticleInfo, Passage
-from index.search import Hit, Result
+from index.result import Hit, Result
 
 RESULTS_PER_PAGE = 3
 ARTICLE_PAGE_CHARS = 2500

@@ -193,7 +193,7 @@ def _repair(store: Store, report: CheckReport, settings: Settings) -> int:
 def _print_answer(result: object, as_json: bool) -> None:
     from bot.cards import answer_card
     from bot.render_text import render
-    from index.search import Result
+    from index.result import Result
 
     assert isinstance(result, Result)
     if as_json:
@@ -212,7 +212,7 @@ def _print_answer(result: object, as_json: bool) -> None:
 def _print_notice(question: str) -> bool:
     """Print the notice the chat gives a message that is not a question for the articles; whether it was one."""
     from bot.notices import NOTICES, notice_kind
-    from index.search import clean_question
+    from index.answer_key import clean_question
 
     kind = notice_kind(clean_question(question))
     if kind is None:
@@ -245,6 +245,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
         )
     if not args.json and _print_notice(args.question):  # 你好, an English question: what the chat says
+        return 0
+    from bot.cached_ask import cached_answer
+
+    cached = cached_answer(settings, args.question, args.k)  # asked before: no engine to load
+    if cached is not None:
+        _print_answer(cached, args.json)
         return 0
     searcher = _searcher(settings)
     _print_answer(searcher.ask(args.question, k=args.k), args.json)

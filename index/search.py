@@ -5,8 +5,6 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 
 from __future__ import annotations
 
-import hashlib
-import html
 import logging
 import re
 import threading
@@ -19,6 +17,7 @@ from typing import Any
 from corpus.dates import chinese_date
 from corpus.store import Passage, Store
 from index import build, tag_cache
+from index.answer_key import answer_version, clean_question, entry_key
 from index.bm25 import SparseIndex
 from index.cache import AnswerCache, QueryCache
 from index.fields import (
@@ -54,34 +53,6 @@ FURNITURE_FACTOR = (
 FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
 # not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
-
-
-def _code_version() -> str:
-    """A digest of the answer path's code and word lists: cached answers from older code are never served."""
-    digest = hashlib.sha1()
-    here = Path(__file__).resolve().parent
-    for path in sorted(
-        [*here.rglob("*.py"), *(here / "data").glob("*.txt"), *(here / "data").glob("*.json")]
-    ):
-        digest.update(str(path.relative_to(here)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-CODE_VERSION = _code_version()
-
-
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
-
-
-def clean_question(question: str) -> str:
-    """The question as typed, without HTML tags or entities pasted with it (``<b>剑河</b>&nbsp;面积``), stripped."""
-    return html.unescape(_TAG.sub("", question)).replace("\xa0", " ").strip()
-
-
-def cache_key(question: str) -> str:
-    """The normalised question: folded (traditional → simplified, widths), spaces and end punctuation dropped."""
-    return re.sub(r"[\s?？!！。.]+", "", fold(question))
 
 
 class Searcher:
@@ -168,7 +139,7 @@ class Searcher:
     @property
     def version(self) -> int:
         """Changes whenever the answerable content changes."""
-        return self.store.corpus_version * 1_000_003 + int(self.index.version)
+        return answer_version(self.store.corpus_version, int(self.index.version))
 
     def ask(self, question: str, k: int = 5, qtype: QuestionType | None = None) -> Result:
         """Answer ``question`` with up to ``k`` passages (``qtype`` overrides the question's own type)."""
@@ -176,7 +147,7 @@ class Searcher:
         typed, question = question, clean_question(question)
         with self._lock:
             self.refresh()
-            key = f"{cache_key(question)}|{qtype.value if qtype else ''}|{CODE_VERSION}"
+            key = entry_key(question, qtype.value if qtype else None)
             version = self.version
             cached = self.cache.get(key, k, version) if self.cache is not None else None
             result = self._from_payload(question, cached) if cached is not None else None

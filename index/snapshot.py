@@ -84,7 +84,7 @@ def _copy(store: Store, tmp: Path) -> Manifest:
         passages = one("SELECT COUNT(*) FROM paragraphs")
     finally:
         conn.close()
-    from index.search import CODE_VERSION  # the answer path's digest: heavy import, only here
+    from index.answer_key import CODE_VERSION  # the answer path's digest
 
     os.chmod(tmp, 0o444)
     _fsync(tmp)

@@ -63,7 +63,7 @@ class Manifest:
     indexed_passages: int
     created: str  # ISO 8601, UTC
     newsqa_version: str
-    code_version: str  # the answer path's digest (index.search.CODE_VERSION)
+    code_version: str  # the answer path's digest (index.answer_key.CODE_VERSION)
     schema_version: int
     format: int = FORMAT
 

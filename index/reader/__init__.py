@@ -10,51 +10,37 @@ One public function, :func:`read`: candidate spans from every ranked passage giv
 feature row each (:mod:`.features`), scored by the learned model (:mod:`.model`); the best one comes back with
 its calibrated confidence. The caller shows the answer only when ``confidence >= model.threshold``.
 :func:`collect` gives the rows themselves, for training (``python -m bench.train``).
+
+The names below are imported on first use (PEP 562), so a process that only needs a light module of the package
+(:mod:`.question` for a cached answer) does not load numpy, the model and the span rules.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from index.reader.candidates import Span, gather
-from index.reader.features import PassageView, QuestionView, row
-from index.reader.model import Model, ModelError, load
+if TYPE_CHECKING:
+    from index.reader.features import PassageView, QuestionView
+    from index.reader.model import Model, ModelError, load
+    from index.reader.reading import Reading, collect, read
 
 __all__ = ["Model", "ModelError", "PassageView", "QuestionView", "Reading", "collect", "load", "read"]
 
-
-@dataclass(frozen=True)
-class Reading:
-    """The best candidate: the passage it is in (index into the views given), its span, score, confidence."""
-
-    view: int
-    span: tuple[int, int]
-    score: float
-    confidence: float
-
-
-def collect(views: Sequence[PassageView]) -> list[tuple[int, Span, list[float]]]:
-    """Every candidate of every passage: (passage index, span, feature row)."""
-    out: list[tuple[int, Span, list[float]]] = []
-    for i, view in enumerate(views):
-        spans = gather(view.question.question, view.folded)
-        counts = Counter(min(s.sources) for s in spans)
-        out += [(i, span, row(view, span, counts[min(span.sources)])) for span in spans]
-    return out
+_HOME = {
+    "Model": "model",
+    "ModelError": "model",
+    "load": "model",
+    "PassageView": "features",
+    "QuestionView": "features",
+    "Reading": "reading",
+    "collect": "reading",
+    "read": "reading",
+}
 
 
-def read(views: Sequence[PassageView], model: Model | None = None) -> Reading | None:
-    """The best-scored candidate answer in ``views`` with its calibrated confidence; None without candidates."""
-    found = collect(views)
-    if not found:
-        return None
-    model = model or load()
-    scores = model.scores([r for _, _, r in found])
-    order = scores.argsort()[::-1]
-    best = int(order[0])
-    runner_up = float(scores[order[1]]) if len(order) > 1 else None
-    view, span, row = found[best]
-    top = float(scores[best])
-    return Reading(view, (span.start, span.end), top, model.confidence(top, runner_up, row))
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
