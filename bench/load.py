@@ -129,6 +129,8 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
     extra["NEWSQA_LOG_LEVEL"] = "WARNING"
     if args.workers is not None:
         extra["NEWSQA_ANSWER_WORKERS"] = str(args.workers)
+    if args.send_rate is not None:
+        extra["NEWSQA_SEND_RATE"] = str(args.send_rate)
     with log.open("wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=_env(db, **extra), stderr=err
@@ -169,6 +171,7 @@ async def measure(args: argparse.Namespace, db: Path, log: Path) -> list[dict[st
                     "questions": len(times),
                     "distinct_per_burst": min(n, len(pool)),
                     "workers": args.workers if args.workers is not None else os.cpu_count(),
+                    "send_rate": args.send_rate if args.send_rate is not None else 30,
                     "cpus": os.cpu_count(),
                     "qps": round(len(times) / wall, 1),
                     "p50_s": round(statistics.median(times), 3),
@@ -206,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="bursts per configuration")
     parser.add_argument(
         "--workers", type=int, default=None, help="NEWSQA_ANSWER_WORKERS (default: the bot's)"
+    )
+    parser.add_argument(
+        "--send-rate",
+        type=int,
+        default=None,
+        help="NEWSQA_SEND_RATE: the bot's overall requests/s (default: the bot's, 30; 0: no overall limit)",
     )
     parser.add_argument(
         "--warmup", type=int, default=2, help="passes over every question before measuring (0: none)"

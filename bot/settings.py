@@ -72,6 +72,12 @@ SETTINGS: tuple[Setting, ...] = (
         "A folder of index snapshots (`newsqa snapshot`): answer from the newest, switch when a newer one lands.",
     ),
     Setting("NEWSQA_REPLICA_NAME", "host:pid", "This replica's name in logs and /healthz."),
+    Setting(
+        "NEWSQA_SEND_RATE",
+        "30",
+        "Most Bot API requests per second over all chats (Telegram asks bots to stay near 30; a bot with higher"
+        " limits may raise it; 0: no overall limit). Each chat's own limit and Telegram's 429 retry_after hold.",
+    ),
 )
 
 
@@ -136,6 +142,7 @@ class Settings:
     state_url: str | None = None
     snapshots: Path | None = None
     replica_name: str = field(default_factory=default_replica_name)
+    send_rate: int = 30
 
     def __post_init__(self) -> None:
         """With snapshots (read-only), chat state, the query cache and the update journal need a writable home:
@@ -168,4 +175,5 @@ class Settings:
             state_url=_state_url(env.get("NEWSQA_STATE_URL") or None),
             snapshots=Path(env["NEWSQA_SNAPSHOTS"]).expanduser() if env.get("NEWSQA_SNAPSHOTS") else None,
             replica_name=env.get("NEWSQA_REPLICA_NAME") or default_replica_name(),
+            send_rate=max(0, _int(env, "NEWSQA_SEND_RATE", "30")),
         )

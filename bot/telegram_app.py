@@ -111,7 +111,8 @@ def build_application(
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     redact_token(settings.telegram_token)
-    builder = Application.builder().token(settings.telegram_token).rate_limiter(AIORateLimiter(max_retries=3))
+    limiter = AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)  # NEWSQA_SEND_RATE
+    builder = Application.builder().token(settings.telegram_token).rate_limiter(limiter)
     if settings.telegram_api_base_url:
         api, files = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(api).base_file_url(files)

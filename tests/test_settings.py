@@ -59,3 +59,11 @@ def test_answer_workers_default_to_the_cores_and_zero_means_in_process() -> None
     assert Settings.from_env({}).answer_workers == len(os.sched_getaffinity(0))
     assert Settings.from_env({"NEWSQA_ANSWER_WORKERS": "0"}).answer_workers == 0
     assert Settings.from_env({"NEWSQA_ANSWER_WORKERS": "3"}).answer_workers == 3
+
+
+def test_send_rate_defaults_to_telegrams_guidance_and_can_be_lifted() -> None:
+    assert Settings.from_env({}).send_rate == 30
+    assert Settings.from_env({"NEWSQA_SEND_RATE": "0"}).send_rate == 0  # no overall limit
+    assert Settings.from_env({"NEWSQA_SEND_RATE": "120"}).send_rate == 120
+    with pytest.raises(SettingsError, match="NEWSQA_SEND_RATE must be a whole number, not 'fast'"):
+        Settings.from_env({"NEWSQA_SEND_RATE": "fast"})
