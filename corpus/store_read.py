@@ -167,12 +167,15 @@ class StoreReader:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"{_PASSAGE_QUERY} WHERE id IN ({marks})", chunk).fetchall():
-                article_id = row[6]
-                if article_id not in infos:
-                    info_row = self.conn.execute(f"{_ARTICLE_QUERY} WHERE a.id = ?", (article_id,)).fetchone()
-                    infos[article_id] = _article_info(info_row)
-                found[row[0]] = _passage(infos[article_id], row)
+            rows = self.conn.execute(f"{_PASSAGE_QUERY} WHERE id IN ({marks})", chunk).fetchall()
+            wanted = sorted({row[6] for row in rows} - infos.keys())  # their articles, in one query
+            if wanted:
+                article_marks = ",".join("?" * len(wanted))
+                sql = f"{_ARTICLE_QUERY} WHERE a.id IN ({article_marks})"
+                infos.update((r[0], _article_info(r)) for r in self.conn.execute(sql, wanted).fetchall())
+            for row in rows:
+                if row[6] in infos:  # an article deleted between the two queries: its passages are gone too
+                    found[row[0]] = _passage(infos[row[6]], row)
         return found
 
     def passage_at(self, uid: str, ordinal: int) -> Passage | None:
