@@ -1,0 +1,67 @@
+"""index/posseg_viterbi.py decodes exactly as jieba's own POS Viterbi: same states, same probability."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from index.jieba_cache import import_posseg
+from index.posseg_viterbi import Tables, viterbi
+from index.tokenize import cache_dir
+from tests.conftest import shared_file
+
+HAN = re.compile(r"[\u4E00-\u9FD5]+")
+
+
+def _original():  # type: ignore[no-untyped-def]
+    import sys
+
+    import_posseg(cache_dir())
+    return sys.modules["jieba.posseg.viterbi"].viterbi
+
+
+def _blocks() -> list[str]:
+    """Runs of Chinese characters from the bundled page, and random strings of its characters."""
+    from corpus.ingest import bundled_corpus_dir
+
+    text = "".join(
+        p.read_text(encoding="utf-8") for p in sorted(bundled_corpus_dir().rglob("*")) if p.is_file()
+    )
+    blocks = [m.group() for m in HAN.finditer(text)][:1500]
+    rng = random.Random(7)
+    chars = "".join(blocks) + "龘靐齉〇㐀"  # and characters the model never saw
+    blocks += ["".join(rng.choice(chars) for _ in range(rng.randint(1, 14))) for _ in range(1500)]
+    return blocks
+
+
+def test_the_same_route_and_probability_as_jiebas_viterbi() -> None:
+    posseg = import_posseg(cache_dir())
+    original = _original()
+    tables = Tables(posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+    args = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+    differ = [b for b in _blocks() if original(b, *args) != viterbi(b, tables)]
+    assert differ == []
+
+
+def test_installed_tagger_tags_as_jieba_does() -> None:
+    posseg = import_posseg(cache_dir())  # installs ours
+    assert posseg.viterbi is not _original()
+    sentence = "剑河县中药材种植面积达到15.78万亩，欧条降一边到村里的产业基地打工。"
+    tagged = [(w.word, w.flag) for w in posseg.cut(sentence)]
+    installed, posseg.viterbi = posseg.viterbi, _original()
+    try:
+        assert [(w.word, w.flag) for w in posseg.cut(sentence)] == tagged
+    finally:
+        posseg.viterbi = installed
+
+
+def test_a_crawled_page_tags_the_same() -> None:
+    path = shared_file("data/peoples-daily/articles/rmrb-dumps")
+    posseg = import_posseg(cache_dir())
+    text = next(p for p in sorted(path.iterdir()) if p.suffix == ".txt").read_text(encoding="utf-8")[:6000]
+    ours = [(w.word, w.flag) for w in posseg.cut(text)]
+    installed, posseg.viterbi = posseg.viterbi, _original()
+    try:
+        assert [(w.word, w.flag) for w in posseg.cut(text)] == ours
+    finally:
+        posseg.viterbi = installed
