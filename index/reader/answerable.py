@@ -67,14 +67,22 @@ _AMOUNT_UNITS = ("元|美元|英镑|欧元", "吨|千克|公斤|克|斤")
 _HOW_MUCH = re.compile(r"多少|多重|多贵|几[元块斤吨]")
 
 
+#: Money written with a currency sign before the figure or a currency name that is not a …元 (``NT$25,000``,
+#: ``300万港币``): the quantity candidates do not carry these as units.
+_OTHER_MONEY = re.compile(
+    r"(?:[A-Z]{1,3})?[$＄¥￥€£]\s?\d|\d\s?[万亿]?(?:人民币|港币|台币|新台币|卢布|美金|法郎|马克|比索|泰铢|卢比)"
+)
+
+
 def amount_missing(question: str, passages: Sequence[Passage]) -> bool:
     """Whether the question asks outright how much money or weight and no quantity of ``passages`` is in such
     a unit: ``龟兹博物馆门票多少钱`` over an article that names no price is not answered from another figure."""
-    return (
-        measure_word(question) in _AMOUNT_UNITS
-        and _HOW_MUCH.search(fold_chars(question)) is not None
-        and unit_missing(question, passages)
-    )
+    units = measure_word(question)
+    if units not in _AMOUNT_UNITS or _HOW_MUCH.search(fold_chars(question)) is None:
+        return False
+    if units == _AMOUNT_UNITS[0] and any(_OTHER_MONEY.search(fold_chars(p.text)) for p in passages):
+        return False
+    return unit_missing(question, passages)
 
 
 def row(

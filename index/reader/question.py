@@ -132,7 +132,13 @@ _RULES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
 _MEASURE = re.compile(rf"(?:多少|几)(?:[十百千万亿]+)?({_UNITS})")
 _KEYWORD_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"面积|多大面积"), "亩|平方公里|平方千米|平方米|公顷"),
-    (re.compile(r"产值|收入|营收|金额|价格|多少钱|投资|资金|费用|成本"), "元|美元|英镑|欧元"),
+    (
+        re.compile(
+            r"产值|收入|营收|金额|价格|多少钱|投资|资金|费用|成本|奖金|奖励金|罚款|罚金|工资|薪水|薪酬|月薪|年薪"
+            r"|补贴|补助|津贴|票价|售价|房价|租金|利润|学费"
+        ),
+        "元|美元|英镑|欧元",
+    ),
     (re.compile(r"比例|比重|占比|百分之几|增长率|百分比|增长了?多少"), "%"),
     (re.compile(r"人数"), "人|人次|名"),
     (
