@@ -37,6 +37,11 @@ class Part:
     tfs: np.ndarray
     ascending: bool  # docs strictly ascending: candidates are looked up by binary search
 
+    @cached_property
+    def max_tf(self) -> int:
+        """The highest term frequency (0 for no postings); kept, as a cached part is used by many queries."""
+        return int(self.tfs.max()) if len(self.tfs) else 0
+
 
 @dataclass
 class Term:
@@ -48,7 +53,7 @@ class Term:
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.max_tf = max((int(p.tfs.max()) for p in self.parts if len(p.tfs)), default=0)
+        self.max_tf = max((p.max_tf for p in self.parts), default=0)
         self.size = sum(len(p.docs) for p in self.parts)
 
     def bound(self, norm_min: float) -> float:
