@@ -151,8 +151,6 @@ class SparseIndex:
         self._lens = np.zeros(0, dtype=np.uint32)
         self._norm = np.zeros(0)  # k1 * (1 - b + b * len / avgdl); inf for no document
         self._acc = np.zeros(0)
-        self._seen = np.zeros(0, dtype=bool)
-        self._norm_min = np.inf  # the smallest norm of a live document
         self._sorted_from = 0  # segments from this id on hold each term's ids in ascending order
         self._n_docs = 0
         self._eps_idf = 0.0
@@ -204,11 +202,9 @@ class SparseIndex:
         lens = self._lens.astype(np.float64)
         with np.errstate(divide="ignore"):
             self._norm = np.where(lens > 0, K1 * (1 - B + B * lens / (avgdl or 1.0)), np.inf)
-        self._norm_min = float(self._norm.min()) if len(self._norm) else np.inf
         self._sorted_from = sorted_from(self.conn)
         if len(self._acc) != len(self._lens):
             self._acc = np.zeros(len(self._lens))
-            self._seen = np.zeros(len(self._lens), dtype=bool)
         hist = self.conn.execute("SELECT df, terms FROM ix_dfhist").fetchall()
         vocabulary = sum(terms for _, terms in hist)
         idf_sum = sum(terms * (math.log(n - df + 0.5) - math.log(df + 0.5)) for df, terms in hist)
@@ -234,7 +230,7 @@ class SparseIndex:
                 if not self._n_docs or not counts:
                     return []
                 terms = self._terms(counts)
-            found = top_k(terms, self._norm, self._norm_min, self._acc, self._seen, k)
+            found = top_k(terms, self._norm, self._acc, k)
         return [(int(i), float(s)) for i, s in zip(found.ids.tolist(), found.scores.tolist(), strict=True)]
 
     def _terms(self, counts: Counter[str]) -> list[Term]:
