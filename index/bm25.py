@@ -73,7 +73,8 @@ _PASSAGES = """SELECT p.id, p.article_id, a.title, a.kicker, a.column_name, a.by
 FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?"""
 _PENDING_DF = """SELECT p.term, SUM(p.delta) FROM ix_df_pending p
 JOIN ix_segments s ON s.segment = p.segment WHERE p.term IN ({}) GROUP BY p.term"""
-_SEGMENTS = "SELECT segment, postings FROM ix_segments ORDER BY segment"
+_LISTED = """SELECT -1, value FROM ix_meta WHERE key = 'version'
+UNION ALL SELECT segment, postings FROM ix_segments ORDER BY 1"""
 #: Document frequencies kept for the current version before the map is emptied.
 MAX_CACHED_DF = 200_000
 _DELETED = "SELECT 1 FROM deleted_paragraphs d JOIN ix_tokens t ON t.paragraph_id = d.id LIMIT 1"
@@ -210,6 +211,7 @@ class SparseIndex:
         idf_sum = sum(terms * (math.log(n - df + 0.5) - math.log(df + 0.5)) for df, terms in hist)
         self._eps_idf = EPSILON * idf_sum / vocabulary if vocabulary else 0.0
         self._df = {}
+        self.postings.clear()  # what is kept holds per-version values (Part.units): read afresh
         self._version = version
 
     def _idf(self, df: int) -> float:
@@ -224,16 +226,17 @@ class SparseIndex:
         counts = Counter(t.replace(" ", "_") for t in tokens if t.strip())
         with self._lock:
             with self._snapshot():
-                version = get_meta(self.conn, "version")
+                listed = self.conn.execute(_LISTED).fetchall()  # the version first, then the segments
+                version = listed[0][1] if listed and listed[0][0] < 0 else 0
                 if version != self._version:
                     self._reload(version)
                 if not self._n_docs or not counts:
                     return []
-                terms = self._terms(counts)
+                terms = self._terms(counts, [row for row in listed if row[0] >= 0])
             found = top_k(terms, self._norm, self._acc, k)
         return [(int(i), float(s)) for i, s in zip(found.ids.tolist(), found.scores.tolist(), strict=True)]
 
-    def _terms(self, counts: Counter[str]) -> list[Term]:
+    def _terms(self, counts: Counter[str], segments: list[tuple[int, int]]) -> list[Term]:
         """The query terms' weights and postings (terms no paragraph has left out), in few statements.
 
         Document frequencies are kept for the version, posting lists in :attr:`postings`
@@ -243,7 +246,6 @@ class SparseIndex:
         if missing:
             self._read_df(missing)
         present = [t for t in counts if self._df[t] > 0]
-        segments = self.conn.execute(_SEGMENTS).fetchall()
         parts = read_postings(self.conn, present, segments, self._sorted_from, self.postings)
         return [Term(self._idf(self._df[t]) * (K1 + 1) * counts[t], [parts[t]]) for t in present]
 

@@ -46,7 +46,8 @@ def default_bytes() -> int:
 
 
 def _size(part: Part) -> int:
-    return int(part.docs.nbytes + part.tfs.nbytes) + OVERHEAD
+    """Its arrays' bytes, with the float64 per posting of :meth:`Part.units` it soon holds."""
+    return int(part.docs.nbytes + part.tfs.nbytes + 8 * len(part.docs)) + OVERHEAD
 
 
 class PostingsCache:

@@ -30,6 +30,8 @@ __all__ = ["Part", "Term", "TopK", "best", "exhaustive", "merged", "top_k"]
 
 #: Relative margin on every pruning comparison, so floating-point rounding can never drop a document.
 SLACK = 1e-9
+#: Candidates are pruned between look-ups only while there are more than this many times k of them.
+PRUNE_ABOVE = 4
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Part:
 
 def merged(parts: Sequence[Part]) -> Part:
     """One part with ids ascending from a term's parts (each id in one part only): ``parts[0]`` if it is."""
+    if len(parts) == 1 and parts[0].ascending:
+        return parts[0]
     parts = [p for p in parts if len(p.docs)]
     if not parts:
         return Part(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint16), True)
@@ -188,6 +192,17 @@ def _live(norm: np.ndarray) -> np.ndarray:
     return entry[1]
 
 
+def _candidates(
+    scored: list[np.ndarray], terms: int, acc: np.ndarray, live: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The live documents scored so far (ascending) and their partial scores."""
+    if not scored:
+        return np.zeros(0, np.int32), np.zeros(0)
+    ids = _unique(scored, terms)
+    ids = ids[live[ids]]
+    return ids, acc[ids]
+
+
 def top_k(terms: Sequence[Term], norm: np.ndarray, acc: np.ndarray, k: int) -> TopK:
     """The exact top ``k`` with pruning; ``acc`` is a zeroed float scratch array as long as ``norm``
     (k1 × (1 − b + b × len / avgdl) by id, inf for no document), left zeroed."""
@@ -209,25 +224,23 @@ def top_k(terms: Sequence[Term], norm: np.ndarray, acc: np.ndarray, k: int) -> T
             if term.weight > 0 and rest[i] < rest[0] - rest[i] and 8 * term.size >= postings:
                 _score(ordered[start:i], norm, acc, scored)
                 start = i
-                ids = _unique(scored, i)
-                theta = _kth(acc[ids[live[ids]]], k)
+                ids, scores = _candidates(scored, i, acc, live)
+                theta = _kth(scores, k)
                 if _below(rest[i], theta):
                     split = i
                     break
             postings += term.size
-        _score(ordered[start:split], norm, acc, scored)
-        ids = _unique(scored, split) if scored else np.zeros(0, np.int32)
-        scores = acc[ids]
+        else:
+            _score(ordered[start:], norm, acc, scored)
+            ids, scores = _candidates(scored, split, acc, live)
     finally:
         for docs in scored:
             acc[docs] = 0.0
-    alive = live[ids]
-    ids, scores = ids[alive], scores[alive]
     if split < len(ordered):
         ids, scores = _prune(ids, scores, rest[split], theta)
         for i in range(split, len(ordered)):
             _add(ordered[i], ids, scores, norm)
-            if i + 1 < len(ordered) and len(ids) > k:
+            if i + 1 < len(ordered) and len(ids) > PRUNE_ABOVE * k:  # few left: pruning costs more
                 theta = max(theta, _kth(scores, k))
                 ids, scores = _prune(ids, scores, rest[i + 1], theta)
     top, top_scores = best(ids, scores, k)
