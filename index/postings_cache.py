@@ -6,7 +6,8 @@ one per segment), and kept under the least-recently-used bound. A segment's rows
 listed (a merge writes a new segment; segment ids are never reused, not even by
 :meth:`~index.bm25.SparseIndex.clear`), so what is kept is exact for as long as the same segments (ids and
 sizes) are listed: the cache remembers that list, and forgets everything when a query finds another one
-(after a sync or a merge, by this process or another). Common query terms repeat across questions; reading
+(after a sync or a merge, by this process or another); :class:`~index.bm25.SparseIndex` also empties it
+when the index version changes (parts keep per-version values, :meth:`~index.topk.Part.units`). Common query terms repeat across questions; reading
 their lists out of SQLite's overflow pages was about half of a query's time.
 
 Usage::
@@ -17,32 +18,20 @@ Usage::
 
 from __future__ import annotations
 
-import itertools
-import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from index.topk import Part
+from index.topk import Part, merged
 
-__all__ = ["DEFAULT_MB", "PostingsCache", "default_bytes", "merged", "read_postings"]
+__all__ = ["DEFAULT_MB", "PostingsCache", "read_postings"]
 
-#: Default bound (MB); ``NEWSQA_POSTINGS_CACHE_MB`` overrides it (0 turns the cache off).
+#: The default bound (MB): at 1M paragraphs the common terms' lists fit, and serving stays far below 2 GB.
 DEFAULT_MB = 256
 #: Bytes counted per entry on top of its arrays (the key, the Part, the dict slot).
 OVERHEAD = 400
-
-
-def default_bytes() -> int:
-    """The bound in bytes: ``NEWSQA_POSTINGS_CACHE_MB`` when set to a number, else :data:`DEFAULT_MB`."""
-    raw = os.environ.get("NEWSQA_POSTINGS_CACHE_MB", "").strip()
-    try:
-        mb = float(raw) if raw else DEFAULT_MB
-    except ValueError:
-        mb = DEFAULT_MB
-    return max(0, int(mb * (1 << 20)))
 
 
 def _size(part: Part) -> int:
@@ -54,7 +43,7 @@ class PostingsCache:
     """An LRU map from a posting list's key to its :class:`Part`, at most ``max_bytes`` of arrays."""
 
     def __init__(self, max_bytes: int | None = None) -> None:
-        self.max_bytes = default_bytes() if max_bytes is None else max_bytes
+        self.max_bytes = DEFAULT_MB << 20 if max_bytes is None else max_bytes
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -98,22 +87,6 @@ class PostingsCache:
 _POSTINGS = "SELECT term, segment, docs, tfs FROM ix_postings WHERE term IN ({}) AND segment IN ({})"
 #: Terms per statement (SQLite allows 32766 parameters; queries have a few dozen terms at most).
 BATCH_TERMS = 500
-
-
-def merged(parts: Sequence[Part]) -> Part:
-    """One part with ids ascending from a term's parts in several segments (ids are in one segment only)."""
-    parts = [p for p in parts if len(p.docs)]
-    if not parts:
-        return Part(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint16), True)
-    if len(parts) == 1 and parts[0].ascending:
-        return parts[0]
-    if all(p.ascending for p in parts):
-        parts.sort(key=lambda p: int(p.docs[0]))
-        if all(int(a.docs[-1]) < int(b.docs[0]) for a, b in itertools.pairwise(parts)):
-            return Part(np.concatenate([p.docs for p in parts]), np.concatenate([p.tfs for p in parts]), True)
-    docs = np.concatenate([p.docs for p in parts])
-    order = np.argsort(docs, kind="stable")
-    return Part(docs[order], np.concatenate([p.tfs for p in parts])[order], True)
 
 
 def read_postings(

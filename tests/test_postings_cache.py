@@ -13,7 +13,7 @@ import index.postings as postings
 from corpus.models import Article, Paragraph
 from corpus.store import Store
 from index.bm25 import SparseIndex
-from index.postings_cache import OVERHEAD, PostingsCache, default_bytes
+from index.postings_cache import OVERHEAD, PostingsCache
 from index.topk import Part, merged
 
 
@@ -48,13 +48,6 @@ def test_the_cache_keeps_its_bound_dropping_the_least_recently_used() -> None:
     assert cache.get("a") is not None and cache.get("c") is not None
     cache.put("huge", part(*range(100)))  # larger than the whole bound: returned, not kept
     assert cache.get("huge") is None and len(cache) == 2
-
-
-def test_the_bound_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSQA_POSTINGS_CACHE_MB", "1.5")
-    assert default_bytes() == 1_572_864
-    monkeypatch.setenv("NEWSQA_POSTINGS_CACHE_MB", "lots")
-    assert default_bytes() == 256 << 20
 
 
 def test_parts_of_several_segments_merge_into_ascending_ids() -> None:
@@ -107,12 +100,12 @@ def test_cached_postings_follow_a_merge_another_connection_made_without_a_new_ve
     reader_conn.close()
 
 
-def test_without_a_cache_search_answers_the_same(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_cache_search_answers_the_same(store: Store) -> None:
     add(store, "a", "alpha beta", "beta gamma", "alpha alpha delta", "gamma delta beta")
     cached = SparseIndex(store.conn)
     cached.sync(str.split)
-    monkeypatch.setenv("NEWSQA_POSTINGS_CACHE_MB", "0")
     uncached = SparseIndex(store.conn)
+    uncached.postings = PostingsCache(max_bytes=0)
     for query in (["alpha"], ["beta", "delta"], ["gamma", "gamma", "alpha"], ["beta", "delta"]):
         assert uncached.search(query) == cached.search(query)
     assert len(uncached.postings) == 0 and len(cached.postings) > 0
