@@ -8,10 +8,11 @@ It samples CMRC dev questions whose contexts are in the store (``--queries``, se
 bot does (the store's user words), builds a tantivy index of the store's cached tokens in a temp dir
 (:mod:`bench.tantivy_bm25`), then times ``SparseIndex.search(tokens, 10)`` and tantivy's top 10 over all
 queries, round after round, which engine goes first alternating. Both are warmed first on ``--warmup``
-other questions (never timed), and each engine's per-query times over all rounds give its p50/p99 (the
-first pass alone: ``*_first_pass_p50_ms``, the timed questions' own rare terms not yet read once); ``round_ratio_p50`` is the
-median over rounds of ours / tantivy's round p50 (robust to load shifting between rounds). CPU seconds per
-pass come from ``time.process_time``. Prints one JSON object.
+other questions (never timed), and each engine's per-query times over all rounds give its p50/p99.
+``round_ratio_p50`` is the median over rounds of ours / tantivy's round p50 (robust to load shifting
+between rounds). The first pass alone (``*_first_pass_p50_ms``, ``first_pass_vs_tantivy_p50``) is the
+figure for questions never asked before: their own words are not yet in our postings cache, which holds
+them for the later rounds. CPU seconds per pass come from ``time.process_time``. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -92,10 +93,6 @@ def run(
             engine = _engine(store.conn, keep, Path(tmp), docs)
             row["tantivy_build_s"] = round(time.perf_counter() - started, 2)
             engines["tantivy"] = lambda t: engine.search(t, 10)
-            overlap = [
-                len(set(ours(t)) & set(engine.search(t, 10))) / max(1, min(10, len(ours(t)))) for t in tokens
-            ]
-            row["top10_overlap_vs_tantivy"] = round(statistics.fmean(overlap), 4)
         else:
             row["tantivy_note"] = "tantivy not installed (pip install -e '.[bench]'): ours only"
         for search in engines.values():
@@ -111,6 +108,10 @@ def run(
                 times[name] += ms
                 cpu[name].append(seconds)
                 p50s[name].append(percentile(ms, 50))
+        if "tantivy" in engines:  # after timing: the first pass must not find our postings cached
+            tops = [(ours(t), engine.search(t, 10)) for t in tokens]
+            overlap = [len(set(a) & set(b)) / max(1, min(10, len(a))) for a, b in tops]
+            row["top10_overlap_vs_tantivy"] = round(statistics.fmean(overlap), 4)
     for name in engines:
         row[f"{name}_p50_ms"] = round(percentile(times[name], 50), 4)
         row[f"{name}_p99_ms"] = round(percentile(times[name], 99), 4)
@@ -121,6 +122,7 @@ def run(
         row["query_vs_tantivy_p99"] = round(row["ours_p99_ms"] / row["tantivy_p99_ms"], 3)
         ratios = [a / b for a, b in zip(p50s["ours"], p50s["tantivy"], strict=True)]
         row["round_ratio_p50"] = round(statistics.median(ratios), 3)
+        row["first_pass_vs_tantivy_p50"] = round(ratios[0], 3)
     store.close()
     return row
 

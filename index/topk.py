@@ -1,7 +1,8 @@
 """Exact top-k BM25 with MaxScore pruning: the same k results and scores as scoring every posting.
 
 Each query term has an upper bound on what it can add to any document's score: its largest contribution
-over its own postings (its weight × the largest ``tf / (tf + norm)`` among them). Terms are scored in full
+over its own postings (its weight × the largest ``tf / (tf + norm)`` among them) once these are known,
+until then its weight × ``max_tf / (max_tf + norm_min)`` (its highest tf over the shortest live document). Terms are scored in full
 ("essential"), shortest posting list first, until the bounds of the terms left add up to less than
 ``theta``, the k-th best partial score: a document only those terms contain cannot enter the top k. The
 essential terms are added in a few batches, one ``np.add.at`` over their concatenated postings each (it
@@ -57,10 +58,26 @@ class Part:
         units_: np.ndarray = memo["units"]
         return units_
 
-    def max_unit(self, norm: np.ndarray) -> float:
-        """The largest of :meth:`units`."""
-        self.units(norm)
-        return float(self._memo["max"])
+    def units_at(self, norm: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """``units(norm)[at]``, the same values to the bit, without computing the others first."""
+        memo = self._memo
+        if memo.get("norm") is norm:
+            kept: np.ndarray = memo["units"][at]
+            return kept
+        f = self.tfs[at].astype(np.float64)
+        found: np.ndarray = f / (f + norm[self.docs[at]])
+        return found
+
+    def max_unit(self, norm: np.ndarray, norm_min: float) -> float:
+        """At least the largest of :meth:`units`: exactly it once computed, else from the highest tf over
+        ``norm_min`` (the smallest live norm: no unit can be larger), which costs no pass over ``norm``."""
+        memo = self._memo
+        if memo.get("norm") is norm:
+            return float(memo["max"])
+        if "max_tf" not in memo:
+            memo["max_tf"] = int(self.tfs.max()) if len(self.tfs) else 0
+        max_tf: int = memo["max_tf"]
+        return max_tf / (max_tf + norm_min)
 
 
 def merged(parts: Sequence[Part]) -> Part:
@@ -96,14 +113,13 @@ class Term:
 
     def gains(self, norm: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
         """BM25 contributions by posting (or of the postings ``at``): the one formula every path uses."""
-        units = self.part.units(norm)
-        return self.weight * (units if at is None else units[at])
+        return self.weight * (self.part.units(norm) if at is None else self.part.units_at(norm, at))
 
-    def bound(self, norm: np.ndarray) -> float:
+    def bound(self, norm: np.ndarray, norm_min: float) -> float:
         """The most this term adds to a score (0 for a negative weight: a document may lack it)."""
         if self.weight <= 0 or not self.size:
             return 0.0
-        return float(self.weight * self.part.max_unit(norm))
+        return float(self.weight * self.part.max_unit(norm, norm_min))
 
 
 @dataclass(frozen=True)
@@ -180,16 +196,16 @@ def _unique(scored: list[np.ndarray], terms: int) -> np.ndarray:
     return ids[keep]
 
 
-_LIVE: list[tuple[np.ndarray, np.ndarray]] = []  # (norm, its finite mask): the last norm top_k saw
+_LIVE: list[tuple[np.ndarray, np.ndarray, float]] = []  # (norm, finite mask, smallest): the last norm seen
 
 
-def _live(norm: np.ndarray) -> np.ndarray:
-    """Whether each id is a live document (finite norm); kept for the last ``norm`` array."""
+def _live(norm: np.ndarray) -> tuple[np.ndarray, float]:
+    """Whether each id is a live document (finite norm), and the smallest norm; kept for the last ``norm``."""
     entry = _LIVE[0] if _LIVE else None
     if entry is None or entry[0] is not norm:
-        entry = (norm, np.isfinite(norm))
+        entry = (norm, np.isfinite(norm), float(norm.min()) if len(norm) else np.inf)
         _LIVE[:] = [entry]  # one entry, replaced whole: a thread only ever uses the entry it read or made
-    return entry[1]
+    return entry[1], entry[2]
 
 
 def _candidates(
@@ -209,10 +225,10 @@ def top_k(terms: Sequence[Term], norm: np.ndarray, acc: np.ndarray, k: int) -> T
     ordered = _order(terms)
     if k <= 0 or not ordered:
         return TopK(np.zeros(0, np.int64), np.zeros(0), 0)
+    live, norm_min = _live(norm)
     rest = [0.0] * (len(ordered) + 1)  # rest[i]: bound of terms i, i+1, ...
     for i in range(len(ordered) - 1, -1, -1):
-        rest[i] = rest[i + 1] + ordered[i].bound(norm)
-    live = _live(norm)
+        rest[i] = rest[i + 1] + ordered[i].bound(norm, norm_min)
     scored: list[np.ndarray] = []
     theta = -np.inf
     split = len(ordered)
