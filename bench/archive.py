@@ -25,6 +25,11 @@ fresh subprocess, so memory figures belong to one job:
 - **rank**: rank-bm25 ``BM25Okapi`` over the index's own cached tokens (``ix_tokens``) with the same query
   tokens, on a sample of the queries (``rank_queries``: all up to 10k paragraphs, 10,000,000 / size beyond,
   at least 20), under a 12 GB address-space limit (skipped with a note when it does not fit).
+- **tantivy** (optional, the ``bench`` extra): a tantivy index of the same cached tokens in a temp dir
+  (:mod:`bench.tantivy_bm25`: tantivy sees exactly our tokens), an OR query of the same query tokens, top 10,
+  all the serve queries after the same warm-up: ``tantivy_p50_ms``, ``tantivy_p99_ms``,
+  ``query_vs_tantivy_p50`` (ours / tantivy) and ``top10_overlap_vs_tantivy`` (informational: tantivy's BM25
+  has another idf and one-byte lengths). Skipped with a note when tantivy is not installed.
 - **cold start**: ``python -m bot ask QUESTION --json`` with ``NEWSQA_DB`` set, start to exit, median of 3.
 - **add one article**: in a process already serving, ingest one new JSONL article, sync, and ask about it.
 """
@@ -66,6 +71,8 @@ KEYS = (
     "cold_start_s",
     "add_one_article_s",
 )
+#: The optional tantivy columns (None, with ``tantivy_note``, when tantivy is not installed).
+TANTIVY_KEYS = ("tantivy_p50_ms", "tantivy_p99_ms", "query_vs_tantivy_p50", "top10_overlap_vs_tantivy")
 RANK_MEMORY_LIMIT = 12 * 1024**3
 #: rank-bm25 needs ~25 KB per paragraph here (2.5 GB at 100k): beyond this it cannot fit in the limit.
 RANK_MAX_PARAGRAPHS = 400_000
@@ -242,7 +249,40 @@ def child_serve(p: dict[str, Any]) -> dict[str, Any]:
         "queries": len(questions),
         "sample": [{"tokens": t, "top": top, "gold": sorted(gold.get(q.context_id, set()))}
                    for q, t, top in zip(questions[:n], tokens[:n], tops[:n], strict=True)],
+        "all_queries": [{"tokens": t, "top": top} for t, top in zip(tokens, tops, strict=True)],
     }  # fmt: skip
+
+
+def child_tantivy(p: dict[str, Any]) -> dict[str, Any]:
+    """tantivy over the index's cached tokens, answering all the serve queries' tokens (top 10)."""
+    import tempfile
+
+    from bench.tantivy_bm25 import TantivyBM25
+    from corpus.store import Store
+
+    queries = p["queries"]
+    store = Store.open(Path(p["db"]))
+    with tempfile.TemporaryDirectory(prefix="tantivy-", dir=p["out"]) as tmp:
+        started = time.perf_counter()
+        engine = TantivyBM25.build(store.conn, Path(tmp))
+        build_s = time.perf_counter() - started
+        for item in queries[:WARMUP]:
+            engine.search(item["tokens"], 10)
+        times: list[float] = []
+        overlap: list[float] = []
+        for item in queries:
+            started = time.perf_counter()
+            ranked = engine.search(item["tokens"], 10)
+            times.append((time.perf_counter() - started) * 1000)
+            overlap.append(len(set(ranked) & set(item["top"])) / max(1, min(10, len(item["top"]))))
+        docs = engine.doc_count
+    return {
+        "tantivy_p50_ms": percentile(times, 50),
+        "tantivy_p99_ms": percentile(times, 99),
+        "top10_overlap_vs_tantivy": statistics.fmean(overlap),
+        "tantivy_build_s": build_s,
+        "tantivy_docs": docs,
+    }
 
 
 def child_rank(p: dict[str, Any]) -> dict[str, Any]:
@@ -322,7 +362,26 @@ def child_add(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-CHILDREN = {"build": child_build, "serve": child_serve, "rank": child_rank, "add": child_add}
+CHILDREN = {
+    "build": child_build,
+    "serve": child_serve,
+    "rank": child_rank,
+    "tantivy": child_tantivy,
+    "add": child_add,
+}
+
+
+def _tantivy(work: Path, db: Path, queries: list[dict[str, Any]], query_p50_ms: float) -> dict[str, Any]:
+    """The tantivy columns (None with a note when tantivy is not installed or fails)."""
+    from bench.tantivy_bm25 import available
+
+    empty = dict.fromkeys(TANTIVY_KEYS)
+    if not available():
+        return {**empty, "tantivy_note": "tantivy not installed (pip install -e '.[bench]')"}
+    found = _child("tantivy", {"out": str(work), "db": str(db), "queries": queries})
+    if "tantivy_p50_ms" not in found:
+        return {**empty, "tantivy_note": found.get("error", "tantivy gave no figures")}
+    return {**found, "query_vs_tantivy_p50": query_p50_ms / max(found["tantivy_p50_ms"], 1e-6)}
 
 
 def cold_start(db: Path, questions: list[str]) -> float | None:
@@ -423,6 +482,7 @@ def run_size(
     if "error" in serve:
         raise RuntimeError(serve["error"])
     sample = serve.pop("sample")
+    all_queries = serve.pop("all_queries")
     row |= serve
     again = _child("serve", serve_params)  # a new process, the passages' tags kept by the first one
     if "error" not in again:
@@ -442,6 +502,7 @@ def run_size(
     else:
         row |= {"rank_bm25_p50_ms": None, "speedup_vs_rank_bm25": None, "top10_overlap_vs_rank_bm25": None}
         row["rank_bm25_note"] = rank.get("skipped") or rank.get("error")
+    row |= _tantivy(work, db, all_queries, serve["query_p50_ms"])
     row["cold_start_s"] = cold_start(db, [q.text for q in asked[-3:]])
     add = _child("add", {"out": str(work), "db": str(db)})
     row |= (

@@ -35,8 +35,9 @@ from multiprocessing.pool import Pool
 import numpy as np
 
 from index.postings import CHUNK_BITS, SCHEMA, get_meta, set_meta, sorted_from
+from index.postings_cache import BATCH_TERMS, PostingsCache, read_postings
 from index.staging import Staged, fold_pending, recover
-from index.topk import Part, Term, top_k
+from index.topk import Term, top_k
 from index.writer import (
     Batch,
     join,
@@ -70,8 +71,12 @@ Progress = Callable[[int, int], object]
 
 _PASSAGES = """SELECT p.id, p.article_id, a.title, a.kicker, a.column_name, a.byline, p.heading, p.text
 FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?"""
-_PENDING_DF = """SELECT COALESCE(SUM(p.delta), 0) FROM ix_df_pending p
-JOIN ix_segments s ON s.segment = p.segment WHERE p.term = ?"""
+_PENDING_DF = """SELECT p.term, SUM(p.delta) FROM ix_df_pending p
+JOIN ix_segments s ON s.segment = p.segment WHERE p.term IN ({}) GROUP BY p.term"""
+_LISTED = """SELECT -1, value FROM ix_meta WHERE key = 'version'
+UNION ALL SELECT segment, postings FROM ix_segments ORDER BY 1"""
+#: Document frequencies kept for the current version before the map is emptied.
+MAX_CACHED_DF = 200_000
 _DELETED = "SELECT 1 FROM deleted_paragraphs d JOIN ix_tokens t ON t.paragraph_id = d.id LIMIT 1"
 
 
@@ -147,11 +152,11 @@ class SparseIndex:
         self._lens = np.zeros(0, dtype=np.uint32)
         self._norm = np.zeros(0)  # k1 * (1 - b + b * len / avgdl); inf for no document
         self._acc = np.zeros(0)
-        self._seen = np.zeros(0, dtype=bool)
-        self._norm_min = np.inf  # the smallest norm of a live document
         self._sorted_from = 0  # segments from this id on hold each term's ids in ascending order
         self._n_docs = 0
         self._eps_idf = 0.0
+        self._df: dict[str, int] = {}  # for self._version (with pending deltas of listed segments)
+        self.postings = PostingsCache()
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -198,15 +203,15 @@ class SparseIndex:
         lens = self._lens.astype(np.float64)
         with np.errstate(divide="ignore"):
             self._norm = np.where(lens > 0, K1 * (1 - B + B * lens / (avgdl or 1.0)), np.inf)
-        self._norm_min = float(self._norm.min()) if len(self._norm) else np.inf
         self._sorted_from = sorted_from(self.conn)
         if len(self._acc) != len(self._lens):
             self._acc = np.zeros(len(self._lens))
-            self._seen = np.zeros(len(self._lens), dtype=bool)
         hist = self.conn.execute("SELECT df, terms FROM ix_dfhist").fetchall()
         vocabulary = sum(terms for _, terms in hist)
         idf_sum = sum(terms * (math.log(n - df + 0.5) - math.log(df + 0.5)) for df, terms in hist)
         self._eps_idf = EPSILON * idf_sum / vocabulary if vocabulary else 0.0
+        self._df = {}
+        self.postings.clear()  # what is kept holds per-version values (Part.units): read afresh
         self._version = version
 
     def _idf(self, df: int) -> float:
@@ -221,32 +226,42 @@ class SparseIndex:
         counts = Counter(t.replace(" ", "_") for t in tokens if t.strip())
         with self._lock:
             with self._snapshot():
-                version = get_meta(self.conn, "version")
+                listed = self.conn.execute(_LISTED).fetchall()  # the version first, then the segments
+                version = listed[0][1] if listed and listed[0][0] < 0 else 0
                 if version != self._version:
                     self._reload(version)
-                if not self._n_docs:
+                if not self._n_docs or not counts:
                     return []
-                terms = [t for t in (self._term(term, n) for term, n in counts.items()) if t is not None]
-            found = top_k(terms, self._norm, self._norm_min, self._acc, self._seen, k)
-        return [(int(i), float(s)) for i, s in zip(found.ids, found.scores, strict=True)]
+                terms = self._terms(counts, [row for row in listed if row[0] >= 0])
+            found = top_k(terms, self._norm, self._acc, k)
+        return [(int(i), float(s)) for i, s in zip(found.ids.tolist(), found.scores.tolist(), strict=True)]
 
-    def _term(self, term: str, count: int) -> Term | None:
-        """One query term's weight and postings, or None when no paragraph has it."""
-        row = self.conn.execute("SELECT df FROM ix_terms WHERE term = ?", (term,)).fetchone()
-        pending = self.conn.execute(_PENDING_DF, (term,)).fetchone()[0]
-        df = (row[0] if row is not None else 0) + pending
-        if df <= 0:
-            return None
-        rows = self.conn.execute(
-            "SELECT p.segment, p.docs, p.tfs FROM ix_postings p JOIN ix_segments s ON s.segment = p.segment "
-            "WHERE p.term = ?",
-            (term,),
-        )
-        parts = [
-            Part(np.frombuffer(d, dtype="<i4"), np.frombuffer(f, dtype="<u2"), seg >= self._sorted_from)
-            for seg, d, f in rows
-        ]
-        return Term(self._idf(df) * (K1 + 1) * count, parts)
+    def _terms(self, counts: Counter[str], segments: list[tuple[int, int]]) -> list[Term]:
+        """The query terms' weights and postings (terms no paragraph has left out), in few statements.
+
+        Document frequencies are kept for the version, posting lists in :attr:`postings`
+        (:mod:`index.postings_cache`): only what neither holds is read, in one statement for all terms.
+        """
+        missing = [t for t in counts if t not in self._df]
+        if missing:
+            self._read_df(missing)
+        present = [t for t in counts if self._df[t] > 0]
+        parts = read_postings(self.conn, present, segments, self._sorted_from, self.postings)
+        return [Term(self._idf(self._df[t]) * (K1 + 1) * counts[t], [parts[t]]) for t in present]
+
+    def _read_df(self, terms: list[str]) -> None:
+        """Document frequencies of ``terms`` (pending deltas of listed segments included) into the cache."""
+        if len(self._df) > MAX_CACHED_DF:
+            self._df.clear()
+        for start in range(0, len(terms), BATCH_TERMS):
+            batch = terms[start : start + BATCH_TERMS]
+            marks = ",".join("?" * len(batch))
+            df = dict.fromkeys(batch, 0)
+            for term, n in self.conn.execute(f"SELECT term, df FROM ix_terms WHERE term IN ({marks})", batch):
+                df[term] += n
+            for term, n in self.conn.execute(_PENDING_DF.format(marks), batch):
+                df[term] += n
+            self._df.update(df)
 
     def tokens(self, paragraph_ids: list[int]) -> dict[int, list[str]]:
         """The cached search tokens of indexed paragraphs (ids not indexed are left out)."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.archive import KEYS, percentile, rank_sample_size, run_size, sample_questions
+from bench import tantivy_bm25
+from bench.archive import KEYS, TANTIVY_KEYS, percentile, rank_sample_size, run_size, sample_questions
 from bench.corpus_gen import Source, generate, load_sources, originals_for, split_sentences
 from corpus.readers import read_text
 
@@ -82,6 +83,12 @@ def test_tiny_bench_row_has_every_key(source: Source, tmp_path: Path) -> None:
     assert 0 < row["query_p50_ms"] <= row["query_p99_ms"]
     assert row["answer_p50_ms"] > 0
     assert 0 <= row["top10_overlap_vs_rank_bm25"] <= 1
+    if tantivy_bm25.available():
+        assert [k for k in TANTIVY_KEYS if row.get(k) is None] == [], row.get("tantivy_note")
+        assert 0 < row["tantivy_p50_ms"] <= row["tantivy_p99_ms"]
+        assert 0 <= row["top10_overlap_vs_tantivy"] <= 1
+    else:
+        assert row["tantivy_note"].startswith("tantivy not installed")
     assert 0 <= row["hit1_cmrc"] <= 1
     assert row["store_mb"] > 0
     assert row["peak_rss_mb"] > 0
