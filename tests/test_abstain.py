@@ -147,6 +147,8 @@ def test_prizes_wages_and_rents_are_money_in_any_currency() -> None:
     rescue = [passage("郑志军救人后，当地授予他见义勇为称号，他说这是应该做的。", title="跳水救人")]
     assert amount_missing("郑志军救人后拿了多少奖金", rescue)
     assert amount_missing("保安的月薪是多少", rescue)
-    assert not amount_missing("铜奖奖金是多少", [passage("四类参赛类别各增加一名铜奖，每名奖金为 NT$25,000。")])
+    assert not amount_missing(
+        "铜奖奖金是多少", [passage("四类参赛类别各增加一名铜奖，每名奖金为 NT$25,000。")]
+    )
     assert not amount_missing("奖金是多少", [passage("冠军可获得奖金300万港币。")])
     assert not amount_missing("奖金是多少", [passage("冠军可获得奖金3000美元。")])
