@@ -362,6 +362,8 @@ class SparseIndex:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             pool = multiprocessing.get_context(method).Pool(workers, _init_pool_worker, (tokenize,))
         sizes = page_sizes(left, workers if pool else 1)
+        if progress is not None and left and not added:
+            progress(0, todo)  # the pass starts now: its rate and time left count the first pages' segmenting
         try:
             pages: deque[Callable[[], Batch]] = deque()
             for _ in range(PAGES_AHEAD * workers if pool else 1):

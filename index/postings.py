@@ -119,8 +119,8 @@ class Inverted:
 
     def blobs(self) -> Iterator[Blobs]:
         """(term, docs BLOB, tfs BLOB, postings) in the order of ``terms``: slices of two buffers, no copies."""
-        docs = memoryview(np.ascontiguousarray(self.docs, dtype="<i4")).cast("B")
-        tfs = memoryview(np.ascontiguousarray(self.tfs, dtype="<u2")).cast("B")
+        docs = np.ascontiguousarray(self.docs, dtype="<i4").data.cast("B")
+        tfs = np.ascontiguousarray(self.tfs, dtype="<u2").data.cast("B")
         bounds = self.bounds.tolist()
         for term, start, end in zip(self.terms, bounds, bounds[1:], strict=False):
             yield term, docs[4 * start : 4 * end], tfs[2 * start : 2 * end], end - start

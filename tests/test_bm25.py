@@ -157,7 +157,7 @@ def test_a_reader_answers_while_a_writer_is_mid_sync(
     monkeypatch.setattr(bm25, "publish_documents", publish_then_read)
     writer.sync(split, progress=lambda done, total: between.append(found()))
     assert inside == [[1], [1, 3, 4]]
-    assert between == [[1, 3, 4], [1, 3, 4, 5, 6]]
+    assert between == [[1], [1, 3, 4], [1, 3, 4, 5, 6]]  # at the start, then after each batch
     reader_conn.close()
 
 
