@@ -125,7 +125,7 @@ def _segment(row: tuple) -> tuple[int, list[str]]:
 
 
 def _index_rows(rows: list[tuple]) -> Batch:
-    """Segment and invert one chunk of paragraphs (in a worker process, or inline)."""
+    """Segment and invert one page of paragraphs (in a worker process, or inline)."""
     return prepare([_segment(row) for row in rows])
 
 
@@ -164,7 +164,7 @@ def _bulk_cache(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 class _Stale(Exception):
-    """The paragraphs pending changed between segmenting a chunk and writing it (another writer)."""
+    """The paragraphs pending changed between segmenting a page and writing it (another writer)."""
 
 
 class SparseIndex:
@@ -309,10 +309,10 @@ class SparseIndex:
     def sync(self, tokenize: Tokenize, *, progress: Progress | None = None, workers: int = 1) -> SyncReport:
         """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes.
 
-        Workers segment *and* invert their chunks (forked after ``tokenize``'s owner was initialised, so
-        they inherit it); this process writes each page of :data:`BATCH` paragraphs as one segment, while
-        the workers already segment the next pages (:data:`PAGES_AHEAD`). A page is written in short steps out of sight and then
-        published in one small transaction (:mod:`index.staging`), so no commit holds SQLite's write lock
+        Each worker segments *and* inverts whole pages of :data:`BATCH` paragraphs (forked after
+        ``tokenize``'s owner was initialised, so they inherit it); this process writes each page as one
+        segment while the workers segment the next ones (:data:`PAGES_AHEAD` per worker are queued). A page
+        is written in short steps out of sight and then published in one small transaction (:mod:`index.staging`), so no commit holds SQLite's write lock
         for long. What is published is decided inside that transaction: it reads ``last_id`` and the ids
         of the paragraphs pending after it, and publishes only when they are the page's (paragraph rows
         never change once written, so the same ids mean the same texts); otherwise another writer got
