@@ -166,7 +166,10 @@ def child_build(p: dict[str, Any]) -> dict[str, Any]:
     bar = _progress(f"reading {p['label']}")
     started = time.perf_counter()
     report = ingest(
-        store, [Path(f) for f in p["files"]], progress=(lambda d, t, _: bar(d, t)) if bar else None
+        store,
+        [Path(f) for f in p["files"]],
+        progress=(lambda d, t, _: bar(d, t)) if bar else None,
+        workers=p["workers"],
     )
     read_s = time.perf_counter() - started
     if report.failed:

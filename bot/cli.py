@@ -90,7 +90,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     searcher = Searcher(store)
     with _writing(store.path, args.no_wait):
         report = ingest(
-            store, paths, follow_links=args.follow_links, max_file_bytes=settings.max_file_mb * MB
+            store,
+            paths,
+            follow_links=args.follow_links,
+            max_file_bytes=settings.max_file_mb * MB,
+            workers=settings.workers,
         )
         print(format_report(report))
         if report.stopped:

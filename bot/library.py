@@ -50,7 +50,7 @@ def build(
 ) -> IngestReport:
     """Ingest ``paths`` into the store and bring the index up to date, holding the store's write lock."""
     with writer_lock(store.path):
-        report = ingest(store, paths)
+        report = ingest(store, paths, workers=workers)
         searcher.sync(workers=workers, progress=progress)
     return report
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.prefetch import Prefetch
 from corpus.readers import BadSource, read_source
 from corpus.store import Store, StoreFull
 from corpus.store_guard import disk_full_message
@@ -96,10 +97,12 @@ def ingest(
     progress: Progress | None = None,
     follow_links: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_MB * MB,
+    workers: int = 1,
 ) -> IngestReport:
     """Bring the store up to date with the files and folders in ``paths``.
 
     A full disk stops the ingest: ``report.stopped`` holds the message, the files stored before stay stored.
+    ``workers`` > 1 parse the next files in processes while this one stores (:mod:`corpus.prefetch`).
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -111,17 +114,27 @@ def ingest(
         return (path.startswith(prefixes) and path not in seen) or not os.path.lexists(path)
 
     done = 0
+    prefetch = Prefetch(files, _known_hash(store), max_file_bytes, workers)
     try:
-        for done, path in enumerate(files, start=1):
-            _ingest_file(store, path, report, max_file_bytes, gone)
-            if progress is not None:
-                progress(done, len(files), path)
+        with prefetch:
+            for done, path in enumerate(files, start=1):
+                _ingest_file(store, path, report, max_file_bytes, gone, prefetch)
+                if progress is not None:
+                    progress(done, len(files), path)
         _prune(store, prefixes, seen, report)
         for path in orphaned_sources(store.conn):  # their copy of an article went: read them again
             if os.path.isfile(path):
                 if path in report.unchanged:
                     report.unchanged.remove(path)
-                _ingest_file(store, path, report, max_file_bytes, gone, force=True)
+                _ingest_file(
+                    store,
+                    path,
+                    report,
+                    max_file_bytes,
+                    gone,
+                    Prefetch([], _known_hash(store), 0, 1),
+                    force=True,
+                )
     except StoreFull:
         left = sum(_size(p) for p in files[max(0, done - 1) :])  # the store takes about twice the text
         report.stopped = disk_full_message(store.path, 2 * left + MB)
@@ -141,6 +154,14 @@ def ingest(
     return report
 
 
+def _known_hash(store: Store) -> Callable[[str], str | None]:
+    def known(path: str) -> str | None:
+        source = store.source(path)
+        return None if source is None else source.content_hash
+
+    return known
+
+
 def _size(path: str) -> int:
     try:
         return os.stat(path).st_size
@@ -154,30 +175,36 @@ def _ingest_file(
     report: IngestReport,
     max_file_bytes: int,
     gone: Callable[[str], bool],
+    prefetch: Prefetch,
     *,
     force: bool = False,
 ) -> None:
     try:
         data = read_limited(key, max_file_bytes)
     except NotReadable as exc:
+        prefetch.skip(key)
         report.failed.append((key, str(exc)))
         return
     except OSError as exc:
+        prefetch.skip(key)
         report.failed.append((key, f"cannot read the file: {exc.strerror or exc}"))
         return
     digest = hashlib.sha256(data).hexdigest()
     known = store.source(key)
     if known is not None and known.content_hash == digest and not force:
+        prefetch.skip(key)
         report.unchanged.append(key)
         return
     if known is None:
         moved_from = next((s.path for s in store.sources_with_hash(digest) if gone(s.path)), None)
         if moved_from is not None:
+            prefetch.skip(key)
             store.rename_source(moved_from, key)
             report.moved.append((moved_from, key))
             return
     try:
-        fmt, articles = read_source(Path(key), data)
+        parsed = prefetch.take(key, digest)
+        fmt, articles = parsed if parsed is not None else read_source(Path(key), data)
     except BadSource as exc:
         report.failed.append((key, str(exc)))
         return

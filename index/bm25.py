@@ -40,7 +40,6 @@ from index.staging import Staged, fold_pending, recover
 from index.topk import Term, top_k
 from index.writer import (
     Batch,
-    join,
     load_lengths,
     merge_if_needed,
     prepare,
@@ -54,10 +53,16 @@ K1 = 1.5
 B = 0.75
 EPSILON = 0.25
 
-#: Paragraphs read per page by :meth:`SparseIndex.sync` (workers segment one page while the last is written).
+#: Paragraphs per page (one segment) of :meth:`SparseIndex.sync`; with workers, a page is one worker's task:
+#: the worker segments and inverts it whole, so this process only writes it (no joining of parts).
 BATCH = 20000
-#: Paragraphs per task a worker segments and inverts.
+#: The smallest page the last round is split into (so the workers finish together, see :func:`page_sizes`).
 CHUNK = 1000
+#: Pages in flight per worker: while this process writes and merges, every worker has one queued.
+PAGES_AHEAD = 2
+#: SQLite page cache (KiB) of the writing connection during a sync: the term B-trees of a big archive are
+#: hundreds of MB, and the default 2 MB cache made every insert read its path again.
+SYNC_CACHE_KIB = 256 * 1024
 #: After each step of a staged write or a merge the writer pauses this share of the step's time (at most
 #: STEP_PAUSE_MAX_S): SQLite gives its write lock to whoever asks first when it is free, and a writer that
 #: never paused would starve the others (the bot's chat state) of it.
@@ -125,7 +130,7 @@ def _segment(row: tuple) -> tuple[int, list[str]]:
 
 
 def _index_rows(rows: list[tuple]) -> Batch:
-    """Segment and invert one chunk of paragraphs (in a worker process, or inline)."""
+    """Segment and invert one page of paragraphs (in a worker process, or inline)."""
     return prepare([_segment(row) for row in rows])
 
 
@@ -137,8 +142,34 @@ def publish_documents(staged: Staged, version: int, histogram: Counter[int]) -> 
     staged.publish(version, histogram)
 
 
+def page_sizes(todo: int, workers: int) -> Iterator[int]:
+    """Page sizes for ``todo`` paragraphs: :data:`BATCH` each, but the last round of ``workers`` pages split
+    evenly (at least :data:`CHUNK` each), so no worker segments a whole page alone at the end; then
+    :data:`BATCH` for ever (paragraphs another writer added meanwhile)."""
+    rounds = -(-todo // (BATCH * workers))
+    for _ in range(max(0, rounds - 1) * workers):
+        yield BATCH
+    tail = todo - max(0, rounds - 1) * workers * BATCH
+    parts = max(1, min(workers, tail // CHUNK))
+    for i in range(parts):
+        yield tail // parts + (i < tail % parts)
+    while True:
+        yield BATCH
+
+
+@contextmanager
+def _bulk_cache(conn: sqlite3.Connection) -> Iterator[None]:
+    """A large page cache for the writing connection while it syncs (the reader's own is restored after)."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{SYNC_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 class _Stale(Exception):
-    """The paragraphs pending changed between segmenting a chunk and writing it (another writer)."""
+    """The paragraphs pending changed between segmenting a page and writing it (another writer)."""
 
 
 class SparseIndex:
@@ -290,16 +321,13 @@ class SparseIndex:
             raise
         self.conn.execute("COMMIT")
 
-    def _pending(self, after: int) -> list[tuple]:
-        return self.conn.execute(_PASSAGES, (after, BATCH)).fetchall()
-
     def sync(self, tokenize: Tokenize, *, progress: Progress | None = None, workers: int = 1) -> SyncReport:
         """Index the paragraphs not yet indexed, drop deleted ones; ``workers`` > 1 segment in processes.
 
-        Workers segment *and* invert their chunks (forked after ``tokenize``'s owner was initialised, so
-        they inherit it); this process writes each page of :data:`BATCH` paragraphs as one segment, while
-        the workers already segment the next page. A page is written in short steps out of sight and then
-        published in one small transaction (:mod:`index.staging`), so no commit holds SQLite's write lock
+        Each worker segments *and* inverts whole pages of :data:`BATCH` paragraphs (forked after
+        ``tokenize``'s owner was initialised, so they inherit it); this process writes each page as one
+        segment while the workers segment the next ones (:data:`PAGES_AHEAD` per worker are queued). A page
+        is written in short steps out of sight and then published in one small transaction (:mod:`index.staging`), so no commit holds SQLite's write lock
         for long. What is published is decided inside that transaction: it reads ``last_id`` and the ids
         of the paragraphs pending after it, and publishes only when they are the page's (paragraph rows
         never change once written, so the same ids mean the same texts); otherwise another writer got
@@ -307,6 +335,10 @@ class SparseIndex:
         df and its histogram) change in the same transaction as the postings become visible. Callers that
         write the store hold its write lock (:mod:`corpus.writelock`).
         """
+        with _bulk_cache(self.conn):
+            return self._sync(tokenize, progress, workers)
+
+    def _sync(self, tokenize: Tokenize, progress: Progress | None, workers: int) -> SyncReport:
         start = time.perf_counter()
         removed = merged = added = 0
         self._run_steps(recover(self.conn))  # what a sync cut short by a crash left
@@ -331,24 +363,30 @@ class SparseIndex:
     def _add_pending(
         self, tokenize: Tokenize, progress: Progress | None, workers: int, added: int, merged: int
     ) -> tuple[int, int]:
-        """Segment and write the paragraphs after ``last_id``; returns the running (added, merged) counts."""
+        """Segment and write the paragraphs after ``last_id``; returns the running (added, merged) counts.
+
+        With workers, :data:`PAGES_AHEAD` pages per worker are queued ahead of the one being written, so
+        segmentation goes on while this process writes, merges and pauses between its steps.
+        """
         last = get_meta(self.conn, "last_id")
-        todo = (
-            added + self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
-        )
+        left = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        todo = added + left
         _init_worker(tokenize)
         pool = None
-        if workers > 1 and todo - added > 2 * CHUNK:
+        if workers > 1 and left > 2 * CHUNK:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             pool = multiprocessing.get_context(method).Pool(workers, _init_pool_worker, (tokenize,))
+        sizes = page_sizes(left, workers if pool else 1)
+        if progress is not None and left and not added:
+            progress(0, todo)  # the pass starts now: its rate and time left count the first pages' segmenting
         try:
-            pages: deque[list[Callable[[], Batch]]] = deque()
-            for _ in range(2 if pool else 1):  # with workers, one page in flight while this one is written
-                last = self._submit(pages, last, pool)
+            pages: deque[Callable[[], Batch]] = deque()
+            for _ in range(PAGES_AHEAD * workers if pool else 1):
+                last = self._submit(pages, last, pool, next(sizes))
             while pages:
-                page = pages.popleft()
-                last = self._submit(pages, last, pool)
-                batch = join([result() for result in page])
+                result = pages.popleft()
+                last = self._submit(pages, last, pool, next(sizes))
+                batch = result()
                 self._write_batch(batch)
                 added += len(batch.ids)
                 merged += self._merge()
@@ -402,16 +440,14 @@ class SparseIndex:
             publish_documents(staged, version, histogram)
         self._run_steps(fold_pending(self.conn))
 
-    def _submit(self, pages: deque[list[Callable[[], Batch]]], after: int, pool: Pool | None) -> int:
-        """Queue the next page of paragraphs after id ``after`` for segmentation; returns the new ``after``."""
-        rows = self._pending(after)
+    def _submit(self, pages: deque[Callable[[], Batch]], after: int, pool: Pool | None, size: int) -> int:
+        """Queue the next page (``size`` paragraphs after id ``after``) for segmentation; returns the new ``after``."""
+        rows = self.conn.execute(_PASSAGES, (after, size)).fetchall()
         if not rows:
             return after
-        chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
-        if pool is None:
-            pages.append([partial(_index_rows, chunk) for chunk in chunks])
-        else:
-            pages.append([pool.apply_async(_index_rows, (chunk,)).get for chunk in chunks])
+        pages.append(
+            partial(_index_rows, rows) if pool is None else pool.apply_async(_index_rows, (rows,)).get
+        )
         return int(rows[-1][0])
 
     def clear(self) -> None:

@@ -22,6 +22,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_SEGMENTS",
     "SCHEMA",
     "STEP_ROWS",
+    "Blobs",
     "Inverted",
     "collect_garbage",
     "get_meta",
@@ -39,6 +41,7 @@ __all__ = [
     "merge_steps",
     "set_meta",
     "sorted_from",
+    "write_blobs",
     "write_rows",
 ]
 
@@ -76,6 +79,11 @@ SMALL_POSTINGS = 100_000
 STEP_ROWS = 1000
 
 
+Buffer = bytes | memoryview
+#: One encoded row of a segment: (term, docs int32 BLOB, tfs uint16 BLOB, how many postings).
+Blobs = tuple[str, Buffer, Buffer, int]
+
+
 def get_meta(conn: sqlite3.Connection, key: str, default: int = 0) -> int:
     """An integer from ``ix_meta``."""
     row = conn.execute("SELECT value FROM ix_meta WHERE key = ?", (key,)).fetchone()
@@ -108,6 +116,14 @@ class Inverted:
         b = self.bounds
         for i, term in enumerate(self.terms):
             yield term, self.docs[b[i] : b[i + 1]], self.tfs[b[i] : b[i + 1]]
+
+    def blobs(self) -> Iterator[Blobs]:
+        """(term, docs BLOB, tfs BLOB, postings) in the order of ``terms``: slices of two buffers, no copies."""
+        docs = np.ascontiguousarray(self.docs, dtype="<i4").data.cast("B")
+        tfs = np.ascontiguousarray(self.tfs, dtype="<u2").data.cast("B")
+        bounds = self.bounds.tolist()
+        for term, start, end in zip(self.terms, bounds, bounds[1:], strict=False):
+            yield term, docs[4 * start : 4 * end], tfs[2 * start : 2 * end], end - start
 
 
 def invert(docs: Sequence[tuple[int, list[str]]]) -> Inverted:
@@ -168,16 +184,34 @@ def sorted_from(conn: sqlite3.Connection) -> int:
 def write_rows(
     conn: sqlite3.Connection, segment: int, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]
 ) -> int:
+    """Insert one segment's rows from arrays; returns how many postings they hold."""
+    return write_blobs(
+        conn,
+        segment,
+        (
+            (
+                term,
+                docs.astype("<i4", copy=False).tobytes(),
+                tfs.astype("<u2", copy=False).tobytes(),
+                len(docs),
+            )
+            for term, docs, tfs in postings
+        ),
+    )
+
+
+def write_blobs(conn: sqlite3.Connection, segment: int, rows: Iterable[Blobs]) -> int:
+    """Insert one segment's rows already encoded (see :meth:`Inverted.blobs`); returns their postings."""
     total = 0
 
-    def rows() -> Iterator[tuple[str, int, bytes, bytes]]:
+    def bound() -> Iterator[tuple[str, int, Buffer, Buffer]]:
         nonlocal total
-        for term, docs, tfs in postings:
-            if len(docs):
-                total += len(docs)
-                yield term, segment, docs.astype("<i4").tobytes(), tfs.astype("<u2").tobytes()
+        for term, docs, tfs, n in rows:
+            if n:
+                total += n
+                yield term, segment, docs, tfs
 
-    conn.executemany("INSERT INTO ix_postings(term, segment, docs, tfs) VALUES (?, ?, ?, ?)", rows())
+    conn.executemany("INSERT INTO ix_postings(term, segment, docs, tfs) VALUES (?, ?, ?, ?)", bound())
     return total
 
 
@@ -192,12 +226,18 @@ def write_segment(
     return total
 
 
-def _merged(
-    rows: list[tuple[str, bytes, bytes]], alive: np.ndarray
-) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """Each term's postings from ``rows`` (sorted by term, inputs in order), dead documents dropped."""
-    for term, group in itertools.groupby(rows, key=lambda row: row[0]):
+def _merged(rows: list[tuple[str, bytes, bytes]], alive: np.ndarray) -> Iterator[Blobs]:
+    """Each term's postings from ``rows`` (sorted by term, inputs in order), dead documents dropped.
+
+    A term found in one input only, its documents alive and ascending, keeps its BLOBs as they are.
+    """
+    for term, group in itertools.groupby(rows, key=itemgetter(0)):
         parts = list(group)
+        if len(parts) == 1:
+            docs = np.frombuffer(parts[0][1], dtype="<i4")
+            if alive[docs].all() and (len(docs) < 2 or bool((docs[1:] > docs[:-1]).all())):
+                yield term, parts[0][1], parts[0][2], len(docs)
+                continue
         docs = np.concatenate([np.frombuffer(r[1], dtype="<i4") for r in parts])
         tfs = np.concatenate([np.frombuffer(r[2], dtype="<u2") for r in parts])
         keep = alive[docs]
@@ -205,7 +245,12 @@ def _merged(
         if len(docs) > 1 and not bool(np.all(docs[1:] > docs[:-1])):  # inputs' id ranges interleave
             order = np.argsort(docs, kind="stable")
             docs, tfs = docs[order], tfs[order]
-        yield term, docs, tfs
+        yield (
+            term,
+            docs.astype("<i4", copy=False).tobytes(),
+            tfs.astype("<u2", copy=False).tobytes(),
+            len(docs),
+        )
 
 
 def _delete_steps(conn: sqlite3.Connection, segment: int, step_rows: int) -> Iterator[None]:
@@ -250,7 +295,7 @@ def merge_steps(
         rows = sorted(  # stable: a term's rows stay in the order of ``segments``
             (r for part in fetched for r in part if cutoff is None or r[0] <= cutoff), key=lambda r: r[0]
         )
-        total += write_rows(conn, into, _merged(rows, alive))
+        total += write_blobs(conn, into, _merged(rows, alive))
         if cutoff is None:
             break
         after = cutoff

@@ -24,7 +24,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 
-from index.postings import STEP_ROWS, collect_garbage, get_meta, set_meta, write_rows
+from index.postings import STEP_ROWS, collect_garbage, get_meta, set_meta, write_blobs
 from index.writer import Batch, set_lengths
 
 __all__ = ["Staged", "fold_pending", "recover"]
@@ -49,9 +49,9 @@ class Staged:
             set_meta(conn, "sorted_from", self.segment)
         conn.execute("INSERT OR IGNORE INTO ix_garbage(segment) VALUES (?)", (self.segment,))
         yield
-        items = self.batch.postings.items()
-        while part := list(itertools.islice(items, STEP_ROWS)):
-            self.postings += write_rows(conn, self.segment, part)
+        rows = self.batch.postings.blobs()
+        while part := list(itertools.islice(rows, STEP_ROWS)):
+            self.postings += write_blobs(conn, self.segment, part)
             yield
         tokens = zip(self.batch.ids, self.batch.texts, strict=True)
         while part_tokens := list(itertools.islice(tokens, STEP_ROWS)):
@@ -68,18 +68,15 @@ class Staged:
             yield
 
     def histogram_change(self) -> Counter[int]:
-        """How the df histogram changes when the batch is published (reads ``ix_terms``; writes nothing)."""
-        change: Counter[int] = Counter()
-        terms = list(self.df)
-        for start in range(0, len(terms), 500):
-            chunk = terms[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            old = dict(self.conn.execute(f"SELECT term, df FROM ix_terms WHERE term IN ({marks})", chunk))
-            for term in chunk:
-                before = old.get(term, 0)
-                if before > 0:
-                    change[before] -= 1
-                change[before + self.df[term]] += 1
+        """How the df histogram changes when the batch is published (reads ``ix_terms`` and this batch's
+        rows of ``ix_df_pending``, written by :meth:`steps`; writes nothing)."""
+        rows = self.conn.execute(
+            "SELECT COALESCE(t.df, 0), p.delta FROM ix_df_pending p LEFT JOIN ix_terms t ON t.term = p.term "
+            "WHERE p.segment = ?",
+            (self.segment,),
+        ).fetchall()
+        change = Counter(before + delta for before, delta in rows)
+        change.subtract(Counter(before for before, _ in rows if before > 0))
         return change
 
     def publish(self, version: int, histogram: Counter[int]) -> None:
@@ -102,21 +99,22 @@ class Staged:
 
 
 def fold_pending(conn: sqlite3.Connection) -> Iterator[None]:
-    """Move listed segments' pending df deltas into ``ix_terms``, :data:`STEP_ROWS` at a time."""
+    """Move listed segments' pending df deltas into ``ix_terms``, about :data:`STEP_ROWS` terms at a time."""
+    listed = "FROM ix_df_pending p JOIN ix_segments s ON s.segment = p.segment"
     while True:
-        rows = conn.execute(
-            "SELECT p.term, p.segment, p.delta FROM ix_df_pending p "
-            "JOIN ix_segments s ON s.segment = p.segment LIMIT ?",
-            (STEP_ROWS,),
-        ).fetchall()
-        if not rows:
+        last = conn.execute(
+            f"SELECT MAX(term) FROM (SELECT p.term {listed} ORDER BY p.term LIMIT ?)", (STEP_ROWS,)
+        ).fetchone()[0]
+        if last is None:
             return
-        conn.executemany(
-            "INSERT INTO ix_terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            [(term, delta) for term, _, delta in rows],
+        conn.execute(
+            f"INSERT INTO ix_terms(term, df) SELECT p.term, SUM(p.delta) {listed} WHERE p.term <= ? "
+            "GROUP BY p.term ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+            (last,),
         )
-        conn.executemany(
-            "DELETE FROM ix_df_pending WHERE term = ? AND segment = ?", [(term, seg) for term, seg, _ in rows]
+        conn.execute(
+            "DELETE FROM ix_df_pending WHERE term <= ? AND segment IN (SELECT segment FROM ix_segments)",
+            (last,),
         )
         yield
 

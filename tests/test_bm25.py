@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sqlite3
@@ -156,7 +157,7 @@ def test_a_reader_answers_while_a_writer_is_mid_sync(
     monkeypatch.setattr(bm25, "publish_documents", publish_then_read)
     writer.sync(split, progress=lambda done, total: between.append(found()))
     assert inside == [[1], [1, 3, 4]]
-    assert between == [[1, 3, 4], [1, 3, 4, 5, 6]]
+    assert between == [[1], [1, 3, 4], [1, 3, 4, 5, 6]]  # at the start, then after each batch
     reader_conn.close()
 
 
@@ -181,7 +182,7 @@ def test_two_workers_index_the_same_as_one(
     tmp_path: Path, seg: Segmenter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bm25, "BATCH", 40)
-    monkeypatch.setattr(bm25, "CHUNK", 7)  # several chunks per batch: joined postings must be exact
+    monkeypatch.setattr(bm25, "CHUNK", 7)  # several pages, the last round split between the workers
     texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
     results = []
     for workers in (1, 2):
@@ -427,3 +428,19 @@ def test_needs_sync_tracks_added_and_deleted_paragraphs(fresh_db) -> None:  # ty
     assert index.needs_sync() is True
     index.sync(Segmenter().doc_tokens)
     assert index.needs_sync() is False
+
+
+def test_pages_are_batches_and_the_last_round_is_split_between_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bm25, "BATCH", 20000)
+    monkeypatch.setattr(bm25, "CHUNK", 1000)
+
+    def first(todo: int, workers: int, n: int) -> list[int]:
+        return list(itertools.islice(bm25.page_sizes(todo, workers), n))
+
+    assert first(100_000, 2, 7) == [20000, 20000, 20000, 20000, 10000, 10000, 20000]
+    assert first(20873, 2, 3) == [10437, 10436, 20000]
+    assert first(1500, 2, 2) == [1500, 20000]
+    assert first(50000, 1, 4) == [20000, 20000, 10000, 20000]
+    assert first(0, 2, 2) == [0, 20000]

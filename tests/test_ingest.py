@@ -241,3 +241,27 @@ def test_shared_benchmark_files_ingest(
     assert first.title == first_title
     passage = store.passage_at(first.uid, 1)
     assert passage is not None and passage.text.startswith(first_words)
+
+
+def _contents(store: Store) -> list[tuple]:
+    return store.conn.execute(
+        "SELECT a.title, p.id, p.heading, p.text FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+        "ORDER BY p.id"
+    ).fetchall()
+
+
+def test_two_workers_parse_ahead_and_store_the_same_as_one(tmp_path: Path, folder: Path) -> None:
+    (folder / "more" / "renamed.md").write_text("# 改名\n\n改名的文章。\n", encoding="utf-8")
+    results = []
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.db") as store:
+            report = ingest(store, [folder], workers=workers)
+            (folder / "more" / "renamed.md").rename(folder / "more" / "moved.md")
+            again = ingest(store, [folder], workers=workers)
+            (folder / "more" / "moved.md").rename(folder / "more" / "renamed.md")
+            results.append((report.added, report.failed, again.unchanged, again.moved, _contents(store)))
+    assert results[0] == results[1]
+    added, failed, unchanged, moved, contents = results[1]
+    assert len(added) == len(GOOD) + 1 and [Path(p).name for p, _ in failed][-1] == "broken.json"
+    assert moved == [(str(folder / "more" / "renamed.md"), str(folder / "more" / "moved.md"))]
+    assert len(unchanged) == len(GOOD) and len(contents) > 10
