@@ -33,7 +33,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _init_worker() -> None:
-    """A parsing process dies with the ingest that forked it (Linux)."""
+    """A parsing process dies with its parent (Linux): the fork server, which ends with the ingest."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -65,6 +65,7 @@ class Prefetch:
         self._ahead: dict[str, tuple[str, AsyncResult[Parsed | BaseException]]] = {}
         self._pool: Pool | None = None
         if workers > 1 and len(self._paths) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+            # forked from a fresh single-threaded server, never from this process (a bot's threads, its locks)
             self._pool = multiprocessing.get_context("forkserver").Pool(workers, _init_worker)
             self._window = FILES_AHEAD * workers
 
