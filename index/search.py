@@ -50,7 +50,6 @@ READ_DEPTH = 3  # passages the reader looks for the answer in
 FURNITURE_FACTOR = (
     0.9  # a caption's or credit's score after reranking (人民日报 hit@1 +1 question, others same)
 )
-FOLDED_CACHE = 50_000  # folded paragraph texts kept for reranking
 ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
 # not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
 
@@ -87,7 +86,6 @@ class Searcher:
         self._words_version = -1
         self.segmenter = Segmenter(self._user_words())
         spans.use_segmenter(self.segmenter)
-        self._folded: dict[int, tuple[str, str]] = {}
         self._deadline = float("inf")
 
     def _user_words(self) -> list[str]:
@@ -273,7 +271,7 @@ class Searcher:
         ranked = rerank(
             query,
             ranked,
-            {pid: self._fold(passages[pid]) for pid, _ in head},
+            {pid: fold(passages[pid].text) for pid, _ in head},  # fold remembers recent texts
             {pid: article_header(passages[pid]) for pid, _ in head},
         )
         ranked = demote_furniture(ranked, passages)
@@ -348,17 +346,6 @@ class Searcher:
                 "answer time budget of %.1f s used up: answering with what was found", ANSWER_BUDGET_S
             )
         return late
-
-    def _fold(self, passage: Passage) -> str:
-        """The passage's folded text, cached by paragraph id (and checked against the text)."""
-        cached = self._folded.get(passage.id)
-        if cached is not None and cached[0] == passage.text:
-            return cached[1]
-        if len(self._folded) >= FOLDED_CACHE:
-            self._folded.clear()
-        folded = fold(passage.text)
-        self._folded[passage.id] = (passage.text, folded)
-        return folded
 
     def _payload(self, result: Result) -> dict[str, Any]:
         return result.to_payload()
