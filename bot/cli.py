@@ -221,7 +221,7 @@ def _print_notice(question: str) -> bool:
     kind = notice_kind(clean_question(question))
     if kind is None:
         return False
-    print(NOTICES[kind].format(example="剑河中药材面积？"))
+    print(NOTICES[kind].format(example="剑河中药材面积多少？"))
     return True
 
 
@@ -241,7 +241,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         searcher.flush()
         return 0
     if not args.question.strip():
-        raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'")
+        raise CommandError("The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积多少?'")
     if len(args.question) > settings.max_question_chars:
         raise CommandError(
             f"The question is {len(args.question)} characters long; the limit is "

@@ -210,7 +210,7 @@ class Engine:
         """A friendly fixed reply: empty or long input, stickers, photos, voice, errors, stale buttons."""
         examples = self.examples()
         text = NOTICES.get(kind, NOTICES["other"]).format(
-            example=examples[0] if examples else "剑河中药材面积？",
+            example=examples[0] if examples else "剑河中药材面积多少？",
             limit=self.settings.max_question_chars,
             **values,
         )

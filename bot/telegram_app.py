@@ -67,7 +67,7 @@ logger = logging.getLogger(__name__)
 COMMANDS = (
     ("start", "开始：这个机器人能做什么"),
     ("help", "帮助和示例问题"),
-    ("ask", "提问，例如 /ask 剑河中药材面积?"),
+    ("ask", "提问，例如 /ask 剑河中药材面积多少?"),
     ("more", "上一个问题的更多结果"),
     ("about", "收录了哪些文章"),
 )

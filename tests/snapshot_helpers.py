@@ -15,7 +15,7 @@ from index.snapshot import publish_into
 from index.snapshot_files import Manifest
 
 #: Answered by the bundled corpus, before and after the extra article.
-SEED_QUESTION = "剑河中药材面积?"
+SEED_QUESTION = "剑河中药材面积多少?"
 SEED_ANSWER = "15.78万亩"
 #: Answered only once :func:`add_article` ran.
 NEW_QUESTION = "青溪镇茶园面积是多少?"

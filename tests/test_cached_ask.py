@@ -12,7 +12,7 @@ from bot.cached_ask import cached_answer
 from bot.settings import Settings
 from corpus.store import Store
 
-QUESTION = "剑河中药材面积?"
+QUESTION = "剑河中药材面积多少?"
 
 
 def _ask(db: Path, *args: str) -> subprocess.CompletedProcess[str]:

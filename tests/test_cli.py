@@ -33,7 +33,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 
 def test_ask_json_contract(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ask", "剑河中药材面积?", "--json"]) == 0
+    assert main(["ask", "剑河中药材面积多少?", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["answer"] == "15.78万亩"
     assert out["abstained"] is False
@@ -69,7 +69,7 @@ def test_ask_batch_gives_one_line_per_input_line(
     import io
 
     long = "剑" * 1001
-    stdin = f"剑河中药材面积?\n\n{long}\n杨城寨村党总支书记是谁\n   \n"
+    stdin = f"剑河中药材面积多少?\n\n{long}\n杨城寨村党总支书记是谁\n   \n"
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["ask", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -91,12 +91,12 @@ def test_ask_batch_text_mode_one_line_each(
 ) -> None:
     import io
 
-    stdin = "剑河中药材面积?\n\n" + "问" * 1500 + "\n上海的房价是多少\n"
+    stdin = "剑河中药材面积多少?\n\n" + "问" * 1500 + "\n上海的房价是多少\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["ask"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "剑河中药材面积?\t答：15.78万亩\t剑河县中药材种植面积达到【15.78万亩】，涉及品种31个。\t"
+        "剑河中药材面积多少?\t答：15.78万亩\t剑河县中药材种植面积达到【15.78万亩】，涉及品种31个。\t"
         "《激活乡村全面振兴“智力引擎”》 · 本报记者 马跃峰 · 第7段",
         "\tError: the line is empty: put one question on each line",
         "问" * 40 + "…\tError: the question is 1500 characters long; the limit is 1000 "
@@ -114,7 +114,7 @@ def test_ask_batch_line_not_utf8(env_db: Path, tmp_path: Path) -> None:
     env = {**os.environ, "NEWSQA_DB": str(env_db)}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--json"],
-        input="黃精\n".encode() + b"\xff\xfe bad\n" + "剑河中药材面积?\n".encode(),
+        input="黃精\n".encode() + b"\xff\xfe bad\n" + "剑河中药材面积多少?\n".encode(),
         capture_output=True,
         env=env,
         timeout=120,
@@ -205,11 +205,11 @@ def test_ask_gives_a_greeting_or_an_english_question_what_the_chat_gives(
 ) -> None:
     assert main(["ask", "What is the planting area in Jianhe?"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "资料库里是中文报纸文章，请用中文提问，例如：剑河中药材面积？",
-        "The articles are in Chinese: please ask in Chinese, e.g. 剑河中药材面积？",
+        "资料库里是中文报纸文章，请用中文提问，例如：剑河中药材面积多少？",
+        "The articles are in Chinese: please ask in Chinese, e.g. 剑河中药材面积多少？",
     ]
     assert main(["ask", "你好"]) == 0
-    assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河中药材面积？\n"
+    assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河中药材面积多少？\n"
 
 
 def test_stats_in_text_read_as_figures(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -62,7 +62,7 @@ def test_unknown_command(env_db: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_ask_empty_question(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["ask", "  "], capsys) == (
-        "Error: The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积?'"
+        "Error: The question is empty. Ask something, e.g.: newsqa ask '剑河中药材面积多少?'"
     )
 
 
@@ -224,7 +224,7 @@ def test_chat_line_that_is_not_utf8_gets_a_sentence_not_a_traceback(env_db: Path
 
     done = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
-        input=b"\xff\xfe\n" + "剑河中药材面积?\n".encode(),
+        input=b"\xff\xfe\n" + "剑河中药材面积多少?\n".encode(),
         capture_output=True,
         env={**os.environ, "NEWSQA_DB": str(env_db)},
         timeout=120,
@@ -233,7 +233,7 @@ def test_chat_line_that_is_not_utf8_gets_a_sentence_not_a_traceback(env_db: Path
     out = done.stdout.decode()
     assert done.returncode == 0 and "Traceback" not in done.stderr.decode()
     assert (
-        "问> \n这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。\n\n问> 剑河中药材面积?\n答：15.78万亩\n"
+        "问> \n这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。\n\n问> 剑河中药材面积多少?\n答：15.78万亩\n"
         in out
     )
 

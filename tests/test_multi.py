@@ -41,7 +41,7 @@ def test_two_part_questions_are_split(cut: Segmenter, question: str, parts: tupl
     "question",
     [
         "科技特派团是哪年几月来到剑河县的",
-        "剑河中药材面积?",
+        "剑河中药材面积多少?",
         "李妙洁之前在哪所学校任职",
         "哪个国家的什么城市",
         "",
@@ -87,6 +87,6 @@ def test_parts_and_marks_survive_the_query_cache(fresh_db: Path) -> None:
 
 
 def test_a_one_part_question_has_no_parts(searcher: Searcher) -> None:
-    result = searcher.ask("剑河中药材面积?")
+    result = searcher.ask("剑河中药材面积多少?")
     assert result.parts == []
     assert result.hits[0].answer_spans == [result.hits[0].answer_span]

@@ -9,11 +9,14 @@ import pytest
 from index.reader import PassageView, QuestionView, collect, read
 from index.reader.candidates import gather
 from index.reader.features import NAMES
-from index.reader.model import CALIBRATION_FEATURES, Model, ModelError
+from index.reader.model import CALIBRATION_WIDTH, Model, ModelError, calibration_row
 from index.reader.question import QuestionType, attribute_type, classify
 
-#: A calibration that is the logistic of the best score alone (lead, features and bias weigh nothing).
-SCORE_ONLY = [1.0] + [0.0] * (len(CALIBRATION_FEATURES) + 2)
+#: A calibration of one stump on the best score alone: log-odds -1 up to a score of 1.0, +2 above it.
+SCORE_ONLY = {
+    "width": CALIBRATION_WIDTH,
+    "trees": [{"feature": [0], "threshold": [1.0], "left": [~0], "right": [~1], "value": [-1.0, 2.0]}],
+}
 
 TEXT = "剑河县中药材种植面积达到15.78万亩，涉及品种31个。院长刘恩姬今年3月曾访问北京同仁医院。"
 
@@ -97,7 +100,19 @@ def test_trees_score_rows_and_calibration_gives_a_probability() -> None:
     rows = [[0.0] * len(NAMES), [0.0] * len(NAMES)]
     rows[1][NAMES.index("unit_match")] = 1.0
     assert model.scores(rows).tolist() == [-1.75, 3.25]
-    assert model.confidence(3.25, -1.75, rows[1]) == pytest.approx(1 / (1 + math.exp(-3.25)))
+    assert model.confidence(3.25, -1.75, rows[1], 2) == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert model.confidence(0.5, None, rows[1], 2) == pytest.approx(1 / (1 + math.exp(1.0)))
+
+
+def test_the_calibration_sees_the_score_lead_features_and_candidate_count() -> None:
+    row = [0.0] * len(NAMES)
+    row[NAMES.index("unit_match")] = 1.0
+    values = calibration_row(3.25, -1.75, row, 7)
+    assert len(values) == CALIBRATION_WIDTH
+    assert values[:2] == [3.25, 5.0]  # the lead is capped at 5
+    assert values[-1] == 7.0
+    assert calibration_row(3.25, 2.25, row, 7)[1] == 1.0
+    assert calibration_row(3.25, None, row, 1)[1] == 5.0  # no other answer text: the largest lead
 
 
 def test_read_picks_the_best_candidate_with_its_confidence() -> None:
@@ -105,7 +120,31 @@ def test_read_picks_the_best_candidate_with_its_confidence() -> None:
     reading = read([view("剑河中药材面积?")], model)
     assert reading is not None
     assert TEXT[reading.span[0] : reading.span[1]] == "15.78万亩"
-    assert reading.confidence == pytest.approx(1 / (1 + math.exp(-3.25)))
+    assert reading.confidence == pytest.approx(1 / (1 + math.exp(-2.0)))
+
+
+def test_the_same_answer_found_twice_is_agreement_not_a_rival() -> None:
+    """The lead the calibration sees is over the best *other* answer text, as it was trained: a second
+    15.78万亩 scores as high as the first and must not make the lead 0."""
+    model = _stump_model("unit_match", 0.5, -2.0, 3.0)
+    lead_only = {
+        "width": CALIBRATION_WIDTH,
+        "trees": [{"feature": [1], "threshold": [1.0], "left": [~0], "right": [~1], "value": [-1.0, 2.0]}],
+    }
+    model = Model(
+        model.forest,
+        model.base,
+        Model.from_json(
+            {"features": list(NAMES), "trees": [], "calibration": lead_only, "threshold": 0.5}
+        ).calibration,
+        0.5,
+        {},
+    )
+    twice = TEXT + "剑河县中药材种植面积达到15.78万亩。"
+    reading = read([view("剑河中药材面积?", twice)], model)
+    assert reading is not None
+    assert twice[reading.span[0] : reading.span[1]] == "15.78万亩"
+    assert reading.confidence == pytest.approx(1 / (1 + math.exp(-2.0)))
 
 
 def test_a_model_for_other_features_is_refused() -> None:
@@ -139,6 +178,41 @@ def test_exported_trees_score_as_lightgbm_does() -> None:
     )
     expected = booster.predict(x[:50], raw_score=True)
     assert np.allclose(model.scores(x[:50].tolist()), expected, atol=1e-9)
+
+
+def test_a_ranker_and_a_monotone_calibrator_score_as_lightgbm_does() -> None:
+    """Oracle: the shipped kinds of model — a LambdaRank ranker over queries of candidates and a calibrator
+    constrained to rise with the best score — give LightGBM's own raw scores from the numpy forest."""
+    lightgbm = pytest.importorskip(
+        "lightgbm", reason="the train extra is not installed: pip install -e '.[train]'"
+    )
+    import numpy as np
+
+    from bench.train import _export
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(600, len(NAMES)))
+    y = (x[:, 5] - x[:, 7] > 0.5).astype(int)
+    ranker = lightgbm.LGBMRanker(n_estimators=30, num_leaves=15, max_depth=6, verbose=-1, random_state=1)
+    ranker.fit(x, y, group=[20] * 30)
+    forest = Model.from_json(
+        {"features": list(NAMES), "trees": _export(ranker), "calibration": SCORE_ONLY, "threshold": 0.5}
+    )
+    assert np.allclose(forest.scores(x[:40].tolist()), ranker.predict(x[:40], raw_score=True), atol=1e-9)
+
+    c = rng.normal(size=(800, CALIBRATION_WIDTH))
+    right = (c[:, 0] + 0.3 * rng.normal(size=800) > 0).astype(int)
+    mono = [1, 1] + [0] * (CALIBRATION_WIDTH - 2)
+    calibrator = lightgbm.LGBMClassifier(
+        n_estimators=30, num_leaves=7, max_depth=4, monotone_constraints=mono, verbose=-1, random_state=1
+    ).fit(c, right)
+    cal = {"width": CALIBRATION_WIDTH, "trees": _export(calibrator)}
+    model = Model.from_json({"features": list(NAMES), "trees": [], "calibration": cal, "threshold": 0.5})
+    z = calibrator.predict(c[:40], raw_score=True)
+    assert np.allclose(model.calibration.predict(c[:40]), z, atol=1e-9)
+    low, high = c[0].copy(), c[0].copy()
+    low[0], high[0] = -2.0, 2.0
+    assert model.calibration.predict(np.array([low]))[0] <= model.calibration.predict(np.array([high]))[0]
 
 
 def test_candidates_lose_a_leading_particle_and_the_end_of_a_post() -> None:

@@ -25,7 +25,7 @@ from tests.replica_harness import ReplicaSet, StateView, base_env, copy_store, n
 
 #: Questions of the bundled page and the answer each card shows in bold.
 ANSWERS = {
-    "剑河中药材面积?": "15.78万亩",
+    "剑河中药材面积多少?": "15.78万亩",
     "剑河县培育了几家规模以上中药材企业": "4家",
     "剑河县中药材品种有多少个": "31个",
 }
@@ -194,7 +194,7 @@ def test_a_card_from_one_replica_works_on_the_other_and_a_vote_counts_once(
         assert StateView.of(replicas).votes(chat) == [1]
 
         (follow,) = await ask(fake, chat, "品种呢?", via=1)  # resolved on r2 against the question asked on r1
-        assert follow.by == "r2" and "理解为：剑河中药材品种?" in follow.html and "31个" in follow.html
+        assert follow.by == "r2" and "理解为：剑河中药材品种多少?" in follow.html and "31个" in follow.html
         article = await press(fake, follow, "查看原文", 0, expect="new")
         assert article.by == "r1" and article.text.startswith("激活乡村全面振兴“智力引擎”")
         page2 = await press(fake, article, "下一页 ›", 1)
@@ -355,7 +355,7 @@ def test_two_replicas_sharing_one_sqlite_store_answer_each_update_once(seed_db: 
             await wait_until(lambda: all(len(fake.messages(c)) >= 3 for c in chats), 60, "every answer")
             (card,) = await ask(fake, 1710, QUESTIONS[0], via=0)
             (follow,) = await ask(fake, 1710, "品种呢?", via=1)
-            assert (card.by, follow.by) == ("r1", "r2") and "理解为：剑河中药材品种?" in follow.html
+            assert (card.by, follow.by) == ("r1", "r2") and "理解为：剑河中药材品种多少?" in follow.html
             await press(fake, card, "👍", 1, expect="toast")
             await asyncio.sleep(1.0)
 

@@ -10,7 +10,7 @@ from bot.cache_pg import PgQueryCache, open_cache
 from bot.library import open_searcher
 from bot.settings import Settings
 
-QUESTION = "剑河中药材面积?"
+QUESTION = "剑河中药材面积多少?"
 
 
 def test_hits_and_misses_are_counted_across_replicas(state_url: str) -> None:

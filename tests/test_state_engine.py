@@ -16,7 +16,7 @@ from bot.pg import pool_for
 from bot.reply import Reply
 from bot.settings import Settings
 
-QUESTION = "剑河中药材面积?"
+QUESTION = "剑河中药材面积多少?"
 DOWN = "postgresql://newsqa:pw@127.0.0.1:1/none"
 ALIVE = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s"
 
@@ -41,8 +41,8 @@ def test_a_conversation_moves_between_replicas(state_url: str, fresh_db: Path) -
     assert a.handle_button(1, button(card, "👎"), user_id=6).toast == "谢谢，已记下 👎，我们会改进"
     assert a.state.feedback_counts() == b.state.feedback_counts() == {"up": 1, "down": 1}
     followup = b.handle_text(1, "品种呢?")  # resolved against the question asked on A
-    assert followup.blocks[0].text == "（理解为：剑河中药材品种?）"
-    assert a.state.last_asked(1).resolved == "剑河中药材品种?"  # type: ignore[union-attr]
+    assert followup.blocks[0].text == "（理解为：剑河中药材品种多少?）"
+    assert a.state.last_asked(1).resolved == "剑河中药材品种多少?"  # type: ignore[union-attr]
     a.close()
     b.close()
 
@@ -69,7 +69,7 @@ def test_answers_go_on_when_postgresql_goes_away(
             time.sleep(0.01)
         assert admin.execute(ALIVE, (database,)).fetchone() == (0,)
         followup = engine.handle_text(2, "品种呢?")  # on fresh connections: the state is still there
-        assert followup.blocks[0].text == "（理解为：剑河中药材品种?）"
+        assert followup.blocks[0].text == "（理解为：剑河中药材品种多少?）"
 
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("DROP TABLE asked, chat_state, feedback, query_cache, query_cache_stats")

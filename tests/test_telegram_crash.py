@@ -16,7 +16,7 @@ from tests.fake_bot_api import FakeBotAPI, wait_until
 from tests.test_telegram_e2e import ROOT
 
 QUESTIONS = [
-    "剑河中药材面积?",
+    "剑河中药材面积多少?",
     "剑河县培育了几家规模以上中药材企业",
     "褚靖是谁",
     "剑河县中药材品种有多少个",

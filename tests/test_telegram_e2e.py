@@ -33,7 +33,7 @@ from tests.fake_bot_api import FakeBotAPI, Sent, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-QUESTION = "剑河中药材面积?"
+QUESTION = "剑河中药材面积多少?"
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_follow_up_question(fake: FakeBotAPI, engine: Engine, db_path: Path) -> 
             await say(fake, 12, QUESTION)
             (card,) = await say(fake, 12, "品种呢?")
             assert (
-                "理解为：剑河中药材品种?" in card.html and "31个" in card.html
+                "理解为：剑河中药材品种多少?" in card.html and "31个" in card.html
             )  # bold when the reader is sure
 
     play(scenario)
@@ -269,7 +269,7 @@ def test_restart_keeps_chat_state_and_old_buttons(fake: FakeBotAPI, engine: Engi
             article = await press(fake, card, "查看原文", expect="new")
             assert article.text.startswith("激活乡村全面振兴“智力引擎”")
             (follow,) = await say(fake, 15, "品种呢?")
-            assert "理解为：剑河中药材品种?" in follow.html and "31个" in follow.html  # state kept
+            assert "理解为：剑河中药材品种多少?" in follow.html and "31个" in follow.html  # state kept
 
     play(scenario)
     assert fake.errors == []

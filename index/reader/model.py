@@ -2,9 +2,10 @@
 
 The model file (``index/data/reader_model.json``, written by ``python -m bench.train``) holds the feature names
 it was trained on, the trees (flattened: split feature, threshold, children; a negative child ``~i`` is leaf
-``i``), a calibration that turns the best candidate's score, its lead over the runner-up and a few of its features
-(:data:`CALIBRATION_FEATURES`) into the probability that the shown answer is right, and the threshold above which an answer is shown. Scoring is numpy
-only: nothing is trained or downloaded at start-up.
+``i``) of a ranker that orders a question's candidates, a calibrator — small trees again — that turns the best
+candidate's score, its lead over the runner-up, its features and how many candidates there were
+(:func:`calibration_row`) into the probability that the shown answer is right, and the threshold above which an
+answer is shown. Scoring is numpy only: nothing is trained or downloaded at start-up.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from index.reader.features import NAMES
 __all__ = [
     "ANSWERABLE_FILE",
     "CALIBRATION_FEATURES",
+    "CALIBRATION_WIDTH",
     "MODEL_FILE",
     "Linear",
     "Model",
@@ -52,10 +54,15 @@ CALIBRATION_FEATURES = (
 _CALIBRATION_AT = tuple(NAMES.index(n) for n in CALIBRATION_FEATURES)
 
 
-def calibration_row(top: float, runner_up: float | None, row: list[float]) -> list[float]:
-    """The calibration's inputs: the best score, its lead over a different answer (capped), and features."""
+def calibration_row(top: float, runner_up: float | None, row: list[float], candidates: int) -> list[float]:
+    """The calibrator's inputs: the best score, its lead over a different answer (capped), a few features named
+    first (:data:`CALIBRATION_FEATURES`), then all of the best candidate's features and the number of candidates."""
     lead = min(top - runner_up, 5.0) if runner_up is not None else 5.0
-    return [top, lead, *(row[i] for i in _CALIBRATION_AT)]
+    return [top, lead, *(row[i] for i in _CALIBRATION_AT), *row, float(candidates)]
+
+
+#: How many values :func:`calibration_row` gives.
+CALIBRATION_WIDTH = 2 + len(CALIBRATION_FEATURES) + len(NAMES) + 1
 
 
 @dataclass(frozen=True)
@@ -118,11 +125,11 @@ def _depth(tree: dict[str, Any], node: int) -> int:
 
 @dataclass(frozen=True)
 class Model:
-    """Trees, calibration and threshold; :meth:`scores` rates candidates, :meth:`confidence` the best one."""
+    """Ranker, calibrator and threshold; :meth:`scores` rates candidates, :meth:`confidence` the best one."""
 
     forest: _Forest
     base: float
-    calibration: tuple[float, ...]  # weights of :func:`calibration_row`'s values, then a bias
+    calibration: _Forest  # trees over :func:`calibration_row`: the log-odds that the best candidate is right
     threshold: float
     info: dict[str, Any]
     promote: float = 2.0  # from this confidence on, the best answer's passage is ranked first even unshown
@@ -134,10 +141,11 @@ class Model:
         x = np.asarray(rows, dtype=np.float64)
         return self.base + self.forest.predict(x)
 
-    def confidence(self, top: float, runner_up: float | None, row: list[float]) -> float:
-        """The calibrated probability that the best candidate (score ``top``, features ``row``) is right."""
-        *weights, bias = self.calibration
-        z = float(np.dot(weights, calibration_row(top, runner_up, row))) + bias
+    def confidence(self, top: float, runner_up: float | None, row: list[float], candidates: int) -> float:
+        """The calibrated probability that the best of ``candidates`` candidates (score ``top``, features ``row``;
+        ``runner_up``: the best score of another answer text) is right."""
+        x = np.asarray([calibration_row(top, runner_up, row, candidates)], dtype=np.float64)
+        z = float(self.calibration.predict(x)[0])
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
@@ -149,11 +157,12 @@ class Model:
                 "retrain it with: python -m bench.train"
             )
         forest = _Forest.pack(list(data["trees"]))
-        calibration = tuple(float(v) for v in data["calibration"])
-        if len(calibration) != len(CALIBRATION_FEATURES) + 3:
+        cal = data.get("calibration")
+        if not isinstance(cal, dict) or cal.get("width") != CALIBRATION_WIDTH:
             raise ModelError(
                 "the reader model's calibration does not fit this code; retrain it with: python -m bench.train"
             )
+        calibration = _Forest.pack(list(cal["trees"]))
         return cls(
             forest,
             float(data.get("base", 0.0)),

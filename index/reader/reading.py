@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from index.normalize import fold
 from index.reader.candidates import Span, gather
 from index.reader.features import PassageView, row
 from index.reader.model import Model, load
@@ -34,6 +38,23 @@ def collect(views: Sequence[PassageView]) -> list[tuple[int, Span, list[float]]]
     return out
 
 
+def _text(views: Sequence[PassageView], item: tuple[int, Span, list[float]]) -> str:
+    i, span, _ = item
+    return re.sub(r"\s+", "", fold(views[i].text[span.start : span.end]))
+
+
+def _runner_up(
+    views: Sequence[PassageView],
+    found: list[tuple[int, Span, list[float]]],
+    scores: np.ndarray,
+    order: np.ndarray,
+) -> float | None:
+    """The best score of a candidate with another answer text than the best one (the same text found twice is
+    agreement, not a rival), as the calibration was trained: None when every candidate says the same."""
+    best = _text(views, found[int(order[0])])
+    return next((float(scores[i]) for i in order[1:] if _text(views, found[int(i)]) != best), None)
+
+
 def read(views: Sequence[PassageView], model: Model | None = None) -> Reading | None:
     """The best-scored candidate answer in ``views`` with its calibrated confidence; None without candidates."""
     found = collect(views)
@@ -43,7 +64,7 @@ def read(views: Sequence[PassageView], model: Model | None = None) -> Reading | 
     scores = model.scores([r for _, _, r in found])
     order = scores.argsort()[::-1]
     best = int(order[0])
-    runner_up = float(scores[order[1]]) if len(order) > 1 else None
     view, span, row = found[best]
+    runner_up = _runner_up(views, found, scores, order)
     top = float(scores[best])
-    return Reading(view, (span.start, span.end), top, model.confidence(top, runner_up, row))
+    return Reading(view, (span.start, span.end), top, model.confidence(top, runner_up, row, len(found)))
