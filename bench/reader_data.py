@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.evaluate import answer_right, squad_questions, squash
+from bot.evaluate import answer_right, squad_questions
 from corpus.ingest import bundled_corpus_dir, ingest
 from corpus.store import Store
+from index.normalize import squash
 from index.reader import Model, collect, read
 from index.search import Hit, Searcher
 

@@ -9,7 +9,6 @@ Two kinds of file:
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -17,16 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.normalize import fold
+from index.normalize import squash
 from index.search import Hit, Result, Searcher
 
 K = 10
 Ask = Callable[[str], Result]
-
-
-def squash(text: str) -> str:
-    """Text for matching gold strings: folded, whitespace removed, punctuation widths unified."""
-    return re.sub(r"\s+", "", fold(text))
 
 
 @dataclass

@@ -12,7 +12,9 @@ from functools import lru_cache
 
 import opencc
 
-__all__ = ["fold", "is_cjk"]
+__all__ = ["fold", "is_cjk", "squash"]
+
+_SPACE = re.compile(r"\s+")
 
 _converter: opencc.OpenCC | None = None
 _lock = threading.Lock()
@@ -85,6 +87,11 @@ def fold(text: str) -> str:
     text = _t2s(text).lower()
     text = _CJK_SPACE.sub("", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """:func:`fold` with all whitespace removed: for comparing answer texts and gold strings."""
+    return _SPACE.sub("", fold(text))
 
 
 def is_cjk(ch: str) -> bool:

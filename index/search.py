@@ -6,7 +6,6 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from index.fields import (
     byline_answers,
     deputy_of_asked_post,
 )
-from index.normalize import fold
+from index.normalize import fold, squash
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
 from index.reader.abstain import Relevance, asks_live, other_year, relevance
@@ -256,7 +255,7 @@ class Searcher:
             terms = [t for t in terms if t != kind.noun] or terms
             alternatives[kind.noun] = kind.search_ends
         weights = Query.of(words, jieba.FREQ, jieba.total).weights
-        query = Query(weights, alternatives, re.sub(r"\s+", "", fold(question)))
+        query = Query(weights, alternatives, squash(question))
         result = Result(
             question=question, answer=None, abstained=True, elapsed_ms=0.0, qtype=qtype, terms=terms
         )

@@ -31,3 +31,9 @@ def test_sentence_full_stop_is_kept_so_numbers_do_not_merge() -> None:
 
 def test_is_cjk() -> None:
     assert [is_cjk(c) for c in "剑a1，"] == [True, False, False, False]
+
+
+def test_squash_folds_and_drops_all_whitespace() -> None:
+    from index.normalize import squash
+
+    assert squash(" 劍河 １５.７８萬畝\n") == "剑河15.78万亩"

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.normalize import fold
+from index.normalize import squash
 from index.reader.candidates import Span, gather
 from index.reader.features import PassageView, row
 from index.reader.model import Model, load
@@ -40,7 +39,7 @@ def collect(views: Sequence[PassageView]) -> list[tuple[int, Span, list[float]]]
 
 def _text(views: Sequence[PassageView], item: tuple[int, Span, list[float]]) -> str:
     i, span, _ = item
-    return re.sub(r"\s+", "", fold(views[i].text[span.start : span.end]))
+    return squash(views[i].text[span.start : span.end])
 
 
 def _runner_up(
