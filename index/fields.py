@@ -1,6 +1,7 @@
 """Answers read from an article's own fields, not from its text: who wrote it (the byline, marked in the credit
 line the page prints when it has one), who took the photo (a photo credit), when it was printed (its date), its
-headline; and the post a name holds (the deputy does not answer a question about the head).
+headline, the paper it was reprinted from (a trailer ``（摘编自《安徽日报》…）`` or the source field); and the post a
+name holds (the deputy does not answer a question about the head).
 
 Used by :class:`index.search.Searcher` after retrieval: :func:`answer_from_fields` puts the line it answers from
 first among the hits and sets ``result.answer``; :func:`byline_answers` says when an abstained question is still
@@ -24,6 +25,8 @@ __all__ = [
     "MAX_ANSWER_CHARS",
     "answer_from_credit",
     "answer_from_fields",
+    "answer_from_reprint",
+    "asks_reprint",
     "byline_answers",
     "deputy_of_asked_post",
     "printed_line",
@@ -49,6 +52,57 @@ CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记�
 BYLINE_ROLE = re.compile(
     r"(?:本报(?:驻\S{1,6})?(?:特约)?记者|本报通讯员|新华社(?:特约)?记者|人民日报记者|特约记者|记者|通讯员)"
 )
+#: 摘自哪家报纸, 转载自哪里, 哪家媒体转载的, 那篇报道的来源: the paper or outlet the article was taken from.
+REPRINT_QUESTION = re.compile(
+    r"(?:(?:摘编?|转载?|选|转引)自|原载于?|刊载于)(?:哪|何处|何方|什么)|"
+    r"(?:哪|什么)(?:一?家|个|份)?(?:报纸|报社|媒体|杂志|刊物|网站)(?:上)?(?:摘|转|原载|刊载)|"
+    r"(?:文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息)的?(?:来源|出处)"
+)
+#: 出自哪里 asks for a reprint's paper only when the question names the article (``这句话出自哪里`` does not).
+FROM_QUESTION = re.compile(r"(?:文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息).*出自(?:哪|何处|什么)")
+
+
+def asks_reprint(question: str) -> bool:
+    """Whether ``question`` asks which paper or outlet the article was taken from."""
+    asked = fold(question)
+    return REPRINT_QUESTION.search(asked) is not None or FROM_QUESTION.search(asked) is not None
+
+
+#: A reprint trailer or source line: ``（摘编自《安徽日报》，原题为《…》）``, ``来源：新华网``, ``（原载《求是》）``.
+REPRINT_NOTE = re.compile(
+    r"(?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于|来源[:：]\s*|来自)\s*(?:《([^》]{1,20})》|([^\s，,。；;）)《》]{2,20}))"
+)
+#: Words that only frame a reprint question (``那篇评论摘自哪家报纸``): the topic words must match without them.
+REPRINT_FRAME = frozenset(
+    [
+        "那篇",
+        "这篇",
+        "篇",
+        "篇文章",
+        "文章",
+        "评论",
+        "社论",
+        "报道",
+        "稿子",
+        "摘自",
+        "摘编",
+        "摘编自",
+        "转载",
+        "转载自",
+        "转自",
+        "原载",
+        "出自",
+        "选自",
+        "来源",
+        "出处",
+        "报纸",
+        "报社",
+        "媒体",
+        "杂志",
+        "刊物",
+        "网站",
+    ]
+)
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
@@ -57,6 +111,9 @@ def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     signs it, whatever else the question covers; ``贵州省持续健全机制的报道是哪位记者写的`` when the article
     matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
     top = result.hits[0].passage
+    if asks_reprint(result.question) and not named_missing and not asks_live(result.question):
+        topic = {w: v for w, v in query.weights.items() if w not in REPRINT_FRAME}
+        return bool(topic) and relevance(Query(topic, query.alternatives, query.text), top).relevant
     byline = fold(top.article.byline or "").replace(" ", "")
     if not byline:
         return False
@@ -87,6 +144,8 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     elif subject and len(subject) >= 2 and subject in fold(byline).replace(" ", ""):
         role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
         span = (role.start(), role.end()) if role else None
+    if span is None and asks_reprint(result.question) and answer_from_reprint(store, result):
+        return True
     kind = "byline"
     if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
         byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
@@ -123,6 +182,32 @@ def printed_line(store: Store, passage: Passage, name: str) -> Passage | None:
         if line.kind == "note" and name in line.text and len(line.text) <= 80:
             return line
     return None
+
+
+def answer_from_reprint(store: Store, result: Result) -> bool:
+    """``那篇评论摘自哪家报纸``: the paper named in the best article's reprint trailer (``（摘编自《安徽日报》，原题为
+    《…》）``, quoted with the name marked), else its source field (``<meta name="source">``, ``来源：``)."""
+    top = result.hits[0]
+    found = store.article(top.passage.article.uid)
+    hit: Hit | None = None
+    for line in found[1] if found else []:
+        match = REPRINT_NOTE.search(line.text) if line.kind != "body" and len(line.text) <= 120 else None
+        if match is not None:
+            group = 1 if match.group(1) else 2
+            hit = Hit(1, top.score, line, (0, len(line.text)), (match.start(group), match.end(group)))
+            break
+    source = (top.passage.article.source or "").strip()
+    if hit is None and source and len(source) <= MAX_ANSWER_CHARS:
+        line = Passage(-top.passage.article.id, top.passage.article, "source", 0, None, source, ())
+        hit = Hit(1, top.score, line, (0, len(source)), (0, len(source)))
+    if hit is None or hit.answer_span is None:
+        return False
+    result.hits = [hit, *(h for h in result.hits if h.passage.id != hit.passage.id)]
+    for rank, h in enumerate(result.hits, start=1):
+        h.rank = rank
+    start, end = hit.answer_span
+    result.answer, result.answer_from = hit.passage.text[start:end], "source"
+    return True
 
 
 def answer_from_credit(store: Store, result: Result) -> bool:

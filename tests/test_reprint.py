@@ -1,0 +1,91 @@
+"""Which paper an article was taken from: its reprint trailer (or source field) answers, quoted with the name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corpus.ingest import ingest
+from corpus.store import Store
+from index.fields import asks_reprint
+from index.search import Searcher
+
+REPRINTED = """---
+title: "莫让虚假测评误导消费（纵横）"
+date: 2025-01-03
+author: "彭园园"
+---
+
+# 莫让虚假测评误导消费（纵横）
+
+把不同品牌的同类型产品进行横向对比，分出优劣，给出选购建议，这样的视频在社交平台上屡见不鲜。
+
+中国消费者协会对12个互联网平台共计350家“第三方测评”账号的一项调查发现，多数涉嫌存在测评标准类问题。
+
+虚假测评应得到相应的惩处，要加大监管执法力度，完善法规政策。
+
+（摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》）
+"""
+
+OWN = """# 嘉陵江流域综合规划获批
+
+本报北京1月2日电（记者王浩）近日，《嘉陵江流域综合规划》获水利部批复。
+
+该规划由长江水利委员会会同陕西、甘肃、四川、重庆等省市编制。
+"""
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    folder = tmp_path_factory.mktemp("reprint")
+    (folder / "测评.md").write_text(REPRINTED, encoding="utf-8")
+    (folder / "规划.md").write_text(OWN, encoding="utf-8")
+    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
+        (folder / f"filler{i}.md").write_text(
+            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
+        )
+    store = Store.open(folder / "newsqa.db")
+    ingest(store, [folder])
+    found = Searcher(store, use_cache=False)
+    found.sync(workers=1)
+    yield found
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["虚假测评那篇评论摘自哪家报纸", "虚假测评的评论转载自哪家媒体", "莫让虚假测评误导消费这篇文章出自哪里"],
+)
+def test_the_reprint_trailer_names_the_paper(searcher: Searcher, question: str) -> None:
+    result = searcher.ask(question)
+    assert (result.answer, result.answer_from, result.abstained) == ("安徽日报", "source", False)
+    top = result.hits[0]
+    assert (
+        top.passage.text == "（摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》）"
+    )  # quoted as printed
+    assert top.answer_span is not None
+    assert top.passage.text[top.answer_span[0] : top.answer_span[1]] == "安徽日报"
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+
+
+def test_an_article_with_no_trailer_or_source_gives_no_paper(searcher: Searcher) -> None:
+    result = searcher.ask("嘉陵江流域综合规划那篇报道摘自哪家报纸")
+    assert result.answer_from != "source"
+    assert result.answer != "安徽日报"
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("虚假测评那篇评论摘自哪家报纸", True),
+        ("哪家报纸转载了这篇评论", True),
+        ("那篇报道的来源是哪家", True),
+        ("这篇文章出自哪里", True),
+        ("这句话出自什么", False),  # a saying's origin, not the article's
+        ("这笔资金的来源是什么", False),
+        ("在哪转车", False),
+    ],
+)
+def test_which_questions_ask_for_the_reprinted_paper(question: str, asks: bool) -> None:
+    assert asks_reprint(question) is asks
