@@ -6,6 +6,7 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from index.fields import (
 from index.normalize import fold, squash
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
-from index.reader.abstain import Relevance, asks_live, other_year, relevance
+from index.reader.abstain import Relevance, asks_live, off_year, other_year, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import amount_missing
 from index.reader.answerable import row as answerable_row
@@ -44,11 +45,14 @@ from index.typos import corrections
 
 log = logging.getLogger(__name__)
 
+YEAR_ASKED = re.compile(r"(?:1[5-9]|20)\d\d\s?年|[一二〇零两三四五六七八九]{4}年")
+
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
 FURNITURE_FACTOR = (
     0.9  # a caption's or credit's score after reranking (人民日报 hit@1 +1 question, others same)
 )
+OFF_YEAR_FACTOR = 0.8  # the score of a passage about another year than the question names, after reranking
 ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
 # not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
 
@@ -274,6 +278,7 @@ class Searcher:
             {pid: article_header(passages[pid]) for pid, _ in head},
         )
         ranked = demote_furniture(ranked, passages)
+        ranked = demote_off_year(question, ranked[:DEPTH], passages) + ranked[DEPTH:]
         verdict: Relevance = relevance(query, passages[ranked[0][0]])
         result.abstained = not verdict.relevant or asks_live(question)
         for rank, (pid, score) in enumerate(ranked[: max(k, READ_DEPTH)], start=1):
@@ -361,6 +366,20 @@ def demote_furniture(
     favours it) and names what the article is about, but seldom says what the question asks."""
     scaled = [
         (pid, score * FURNITURE_FACTOR if passages[pid].kind in ("caption", "credit") else score)
+        for pid, score in ranked
+    ]
+    return sorted(scaled, key=lambda item: -item[1])
+
+
+def demote_off_year(
+    question: str, ranked: list[tuple[int, float]], passages: dict[int, Passage]
+) -> list[tuple[int, float]]:
+    """Passages about another year than the question names (:func:`off_year`) rank below those that may be
+    about it and score nearly as well: ``2019年朝鲜内阁总理是谁`` wants the 2019 report, not the 2013 one."""
+    if not YEAR_ASKED.search(question):
+        return ranked
+    scaled = [
+        (pid, score * OFF_YEAR_FACTOR if off_year(question, passages[pid]) else score)
         for pid, score in ranked
     ]
     return sorted(scaled, key=lambda item: -item[1])

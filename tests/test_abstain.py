@@ -152,3 +152,26 @@ def test_prizes_wages_and_rents_are_money_in_any_currency() -> None:
     )
     assert not amount_missing("奖金是多少", [passage("冠军可获得奖金300万港币。")])
     assert not amount_missing("奖金是多少", [passage("冠军可获得奖金3000美元。")])
+
+
+def test_an_undated_passage_of_an_article_dated_another_year_is_off_year_for_ranking() -> None:
+    from dataclasses import replace
+
+    from index.reader.abstain import off_year, other_year
+
+    premier = passage(
+        "朝鲜最高领导人金正恩出席阅兵式和群众游行，朝鲜内阁总理朴凤柱在活动上致辞。",
+        title="朝鲜庆祝65周年国庆",
+    )
+    of_2013 = replace(premier, article=replace(premier.article, date="2013-09-10"))
+    assert (
+        other_year("2019年朝鲜内阁总理是谁", of_2013) == ()
+    )  # abstention: a passage with no year may be about it
+    assert off_year("2019年朝鲜内阁总理是谁", of_2013)  # ranking: the article's date says it is about 2013
+    assert not off_year("2013年朝鲜内阁总理是谁", of_2013)
+    assert not off_year("朝鲜内阁总理是谁", of_2013)  # no year asked
+    assert not off_year("2019年朝鲜内阁总理是谁", premier)  # undated article: it may be about 2019
+    last_year = replace(of_2013, text="去年，朝鲜内阁总理朴凤柱在活动上致辞。")
+    assert not off_year("2012年朝鲜内阁总理是谁", last_year)  # 去年: another year than the date, said so
+    figure = passage("白皮书显示，2024年，上海法院共受理一审行政案件8406件。", title="上海行政审判白皮书")
+    assert off_year("2023年上海法院受理一审行政案件多少件", figure)  # names only another year

@@ -137,6 +137,27 @@ def other_year(question: str, passage: Passage) -> tuple[str, ...]:
     return absent if YEAR.search(haystack) else ()
 
 
+#: Words by which an undated passage speaks of a year other than its article's date.
+_RELATIVE_YEARS = ("去年", "上年", "前年", "明年", "后年", "当年", "那年", "同年")
+
+
+def off_year(question: str, passage: Passage) -> bool:
+    """Whether ``passage`` is about another year than the one ``question`` names: it names only other years
+    (:func:`other_year`), or it names none and its article is dated another year (``2019年朝鲜内阁总理是谁``
+    and a report dated 2013-09-10 on 朝鲜内阁总理朴凤柱) — unless it speaks of 去年, 明年… A ranking signal; the
+    abstention keeps to :func:`other_year`, where a passage with no year at all may still be about it."""
+    if other_year(question, passage):
+        return True
+    asked = YEAR.findall(fold(question))
+    date = passage.article.date or ""
+    if not asked or not date[:4].isdigit():
+        return False
+    haystack = passage_haystack(passage)
+    if YEAR.search(haystack) or any(w in haystack for w in _RELATIVE_YEARS):
+        return False
+    return date[:4] not in asked
+
+
 def relevance(query: Query, passage: Passage) -> Relevance:
     """Whether ``passage``, ranked first, is relevant enough to answer a question with these words."""
     haystack = passage_haystack(passage)

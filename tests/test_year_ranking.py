@@ -1,0 +1,63 @@
+"""A question naming a year ranks the report about that year above an equally good one dated another year."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corpus.ingest import ingest
+from corpus.store import Store
+from index.search import Searcher, demote_off_year
+
+OLD = """---
+title: "朝鲜庆祝65周年国庆"
+date: 2013-09-10
+---
+
+# 朝鲜庆祝65周年国庆
+
+朝鲜最高领导人出席阅兵式和群众游行，朝鲜内阁总理朴凤柱在活动上致辞。
+"""
+
+NEW = """---
+title: "朝鲜最高人民会议开幕"
+date: 2019-04-12
+---
+
+# 朝鲜最高人民会议开幕
+
+会议选举产生新一届国家机构领导人，金才龙当选内阁总理，并向会议提交了内阁成员名单。
+"""
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    folder = tmp_path_factory.mktemp("years")
+    (folder / "old.md").write_text(OLD, encoding="utf-8")
+    (folder / "new.md").write_text(NEW, encoding="utf-8")
+    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
+        (folder / f"filler{i}.md").write_text(
+            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
+        )
+    store = Store.open(folder / "newsqa.db")
+    ingest(store, [folder])
+    found = Searcher(store, use_cache=False)
+    found.sync(workers=1)
+    yield found
+    store.close()
+
+
+def test_the_report_of_the_year_asked_comes_first(searcher: Searcher) -> None:
+    without_year, _ = searcher.retrieve("朝鲜内阁总理是谁")
+    assert without_year.hits[0].passage.article.title == "朝鲜庆祝65周年国庆"  # BM25's favourite: shorter
+    with_year, _ = searcher.retrieve("2019年朝鲜内阁总理是谁")
+    assert with_year.hits[0].passage.article.title == "朝鲜最高人民会议开幕"
+    assert with_year.hits[1].passage.article.title == "朝鲜庆祝65周年国庆"  # demoted, not dropped
+    of_2013, _ = searcher.retrieve("2013年朝鲜内阁总理是谁")
+    assert of_2013.hits[0].passage.article.title == "朝鲜庆祝65周年国庆"
+
+
+def test_only_a_question_naming_a_year_is_reordered(searcher: Searcher) -> None:
+    ranked = [(1, 10.0), (2, 9.0)]
+    assert demote_off_year("朝鲜内阁总理是谁", ranked, {}) == ranked  # passages not even looked at
