@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 MAX_ANSWER_CHARS = 20
+MAX_TITLE_CHARS = 40  # a headline answers 哪篇… whole, up to this long
+#: A column's tag closing a headline: ``手绘“健康地图” 守护村民健康（点赞新时代）``, ``…（国际视点）``.
+COLUMN_TAG = re.compile(r"\s*[（(][^（）()]{1,8}[）)]\s*$")
 READ_DEPTH = (
     3  # the articles of the best passages a photo credit is looked for in (as many as the reader reads)
 )
@@ -72,8 +75,9 @@ def asks_reprint(question: str) -> bool:
 REPRINT_NOTE = re.compile(
     r"(?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于|来源[:：]\s*|来自)\s*(?:《([^》]{1,20})》|([^\s，,。；;）)《》]{2,20}))"
 )
-#: Words that only frame a reprint question (``那篇评论摘自哪家报纸``): the topic words must match without them.
-REPRINT_FRAME = frozenset(
+#: Words that only frame a question about an article (``那篇评论摘自哪家报纸``, ``哪篇讲…``): the topic words
+#: must match without them.
+FRAME_WORDS = frozenset(
     [
         "那篇",
         "这篇",
@@ -101,6 +105,14 @@ REPRINT_FRAME = frozenset(
         "杂志",
         "刊物",
         "网站",
+        "讲",
+        "讲的",
+        "写",
+        "写的",
+        "介绍",
+        "关于",
+        "标题",
+        "题目",
     ]
 )
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
@@ -111,8 +123,13 @@ def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     signs it, whatever else the question covers; ``贵州省持续健全机制的报道是哪位记者写的`` when the article
     matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
     top = result.hits[0].passage
-    if asks_reprint(result.question) and not named_missing and not asks_live(result.question):
-        topic = {w: v for w, v in query.weights.items() if w not in REPRINT_FRAME}
+    asked = fold(result.question)
+    framed = asks_reprint(result.question) or (
+        TITLE_QUESTION.search(asked) is not None and AUTHOR_QUESTION.search(asked) is None
+    )
+    if framed and not named_missing and not asks_live(result.question):
+        # 那篇评论摘自哪家报纸, 哪篇讲乡村医生手绘地图: the trailer or headline answers when the topic matches
+        topic = {w: v for w, v in query.weights.items() if w not in FRAME_WORDS}
         return bool(topic) and relevance(Query(topic, query.alternatives, query.text), top).relevant
     byline = fold(top.article.byline or "").replace(" ", "")
     if not byline:
@@ -149,8 +166,10 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     kind = "byline"
     if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
         byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
-        span = (0, len(byline))
-    if span is not None and 0 < span[1] - span[0] <= MAX_ANSWER_CHARS:
+        column = COLUMN_TAG.search(byline)  # （点赞新时代）: the column's tag, not part of the headline
+        span = (0, column.start() if column and column.start() > 0 else len(byline))
+    limit = MAX_TITLE_CHARS if kind == "title" else MAX_ANSWER_CHARS
+    if span is not None and 0 < span[1] - span[0] <= limit:
         name = byline[span[0] : span[1]].strip()
         printed = printed_line(store, top.passage, name) if kind == "byline" else None
         if printed is not None:  # the credit line as the page prints it, a passage of the article

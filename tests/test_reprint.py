@@ -1,4 +1,5 @@
-"""Which paper an article was taken from: its reprint trailer (or source field) answers, quoted with the name."""
+"""Answers from an article's own lines and fields: the paper it was taken from (its reprint trailer, quoted with
+the name marked) and its headline (without the column's tag)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,15 @@ def test_an_article_with_no_trailer_or_source_gives_no_paper(searcher: Searcher)
 )
 def test_which_questions_ask_for_the_reprinted_paper(question: str, asks: bool) -> None:
     assert asks_reprint(question) is asks
+
+
+def test_a_headline_answers_which_article_without_its_columns_tag(searcher: Searcher) -> None:
+    result = searcher.ask("哪篇讲的虚假测评误导消费")
+    assert (result.answer, result.answer_from) == ("莫让虚假测评误导消费", "title")  # not …（纵横）
+    assert result.hits[0].passage.text == "莫让虚假测评误导消费（纵横）"  # the headline quoted whole
+
+
+def test_which_article_on_a_topic_no_article_covers_is_not_answered(searcher: Searcher) -> None:
+    result = searcher.ask("哪篇讲火星移民计划")
+    assert result.abstained
+    assert result.answer is None
