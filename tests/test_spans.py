@@ -70,6 +70,17 @@ def test_phrase_is_capped_at_twenty_characters() -> None:
         ("徐晓飞（）是中国足球运动员，司职中场。", "徐晓飞", ["中国足球运动员"]),
         ("郝德泉,京剧琴师,曾给周信芳操琴。", "郝德泉", ["京剧琴师"]),
         ("难得休息的陈蓉,中午接到电话。", "陈蓉", []),  # a comma after the name mid-passage is no apposition
+        (  # the role said after where she comes from, not the place
+            "梅春雷是沙镇溪镇梅坪村人，在村里当了25年的乡村医生。",
+            "梅春雷",
+            ["乡村医生"],
+        ),
+        (  # a long phrase (cut at 20 characters) and its head, after its last 的
+            "王俊是中国铁路南昌局集团有限公司永安工务段永安南兴泉路桥工区的工长。",
+            "王俊",
+            ["中国铁路南昌局集团有限公司永安工务段永安", "工长"],
+        ),
+        ("张三是北京人，爱好书法。", "张三", ["北京人"]),  # no role said: where from is all there is
     ],
 )
 def test_descriptions(text: str, name: str, expected: list[str]) -> None:

@@ -286,10 +286,36 @@ def descriptions(folded: str, name: str) -> list[Candidate]:
         )
         if after:
             clause = _CLAUSE_END.search(folded, after.end())
-            end = min(clause.start() if clause else len(folded), after.end() + DESCRIPTION_CHARS)
-            if end - after.end() >= 2:
+            stop = clause.start() if clause else len(folded)
+            end = min(stop, after.end() + DESCRIPTION_CHARS)
+            head, role = _what_they_are(folded, after.end(), stop) if after.re is _COPULA else ([], [])
+            if end - after.end() >= 2 and not role:  # 梅坪村人: where from, not who, when the role follows
                 out.append(Candidate(after.end(), end, 1.2 if after.re is _COPULA else 1.0))
+            out += head + role
     return out
+
+
+#: What someone is, said after the place they come from: ``…梅坪村人，在村里当了25年的乡村医生``.
+_NATIVE = re.compile(r"[省市县州区镇乡村]人$")
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+_ROLE = re.compile(
+    r"(?:当|做|干|担任|成为|是)了?(?:[\d一二三四五六七八九十几多]+年)?的?([\u4e00-\u9fff]{2,8})$"
+)
+
+
+def _what_they_are(folded: str, start: int, stop: int) -> tuple[list[Candidate], list[Candidate]]:
+    """The head of a long copula phrase, ``…永安南兴泉路桥工区的工长`` → ``工长`` (the part after its last 的), and
+    the role said after someone's native place, ``沙镇溪镇梅坪村人，在村里当了25年的乡村医生`` → ``乡村医生``."""
+    head: list[Candidate] = []
+    phrase = folded[start:stop]
+    de = phrase.rfind("的")
+    if de >= 0 and 2 <= len(phrase) - de - 1 <= 8 and _CJK_ONLY.fullmatch(phrase[de + 1 :]):
+        head.append(Candidate(start + de + 1, stop, 1.2))
+    if not (_NATIVE.search(phrase) and stop < len(folded) and folded[stop] in "，,"):
+        return head, []
+    after = _CLAUSE_END.search(folded, stop + 1)
+    role = _ROLE.search(folded, stop + 1, after.start() if after else len(folded))
+    return head, [Candidate(role.start(1), role.end(1), 1.2)] if role else []
 
 
 def _quantities(folded: str) -> list[Candidate]:
