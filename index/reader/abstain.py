@@ -59,6 +59,42 @@ GENERIC_STEMS = frozenset(
     ]
 )
 
+#: Common nouns that end like a place (时区, 山区, 城市, 超市): a word ending in one (改时区, 大城市) names no place.
+GENERIC_TAILS = frozenset(
+    [
+        "时区",
+        "山区",
+        "灾区",
+        "郊区",
+        "辖区",
+        "片区",
+        "展区",
+        "赛区",
+        "误区",
+        "禁区",
+        "专区",
+        "分区",
+        "选区",
+        "林区",
+        "库区",
+        "城区",
+        "市区",
+        "城市",
+        "都市",
+        "超市",
+        "夜市",
+        "股市",
+        "楼市",
+        "车市",
+        "集市",
+        "山村",
+        "渔村",
+        "城镇",
+        "乡镇",
+        "村镇",
+    ]
+)
+
 
 #: A question about this moment's weather, prices or scores: dated articles cannot answer it, however many of its
 #: words they share (上海 and 房价 both occur in a big archive).
@@ -106,7 +142,11 @@ def passage_haystack(passage: Passage) -> str:
 def _stem(word: str) -> str | None:
     """The name in a place or institution (正安县 → 正安, 香港地区 → 香港); None for other words (地区, 城市)."""
     match = NAMED.fullmatch(word)
-    if match is None or match.group(1) in GENERIC_STEMS:
+    if (
+        match is None
+        or match.group(1) in GENERIC_STEMS
+        or match.group(1)[-1] + match.group(2) in GENERIC_TAILS
+    ):
         return None
     return match.group(1)
 
