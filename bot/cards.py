@@ -19,7 +19,15 @@ from index.result import Hit, Result
 RESULTS_PER_PAGE = 3
 ARTICLE_PAGE_CHARS = 2500
 NOT_FOUND = "没有找到：这些文章里没有说到这个问题。"
-KIND_LABEL = {"caption": "图片说明", "credit": "图片署名", "note": "附注", "byline": "署名", "title": "标题"}
+KIND_LABEL = {
+    "caption": "图片说明",
+    "credit": "图片署名",
+    "note": "附注",
+    "byline": "署名",
+    "title": "标题",
+    "source": "来源",
+    "date": "日期",
+}
 FLAG_NOTES = {TRUNCATED: "（原文此段不完整：版面上缺了下文）", JOINED: ""}
 
 

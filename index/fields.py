@@ -61,8 +61,10 @@ REPRINT_QUESTION = re.compile(
     r"(?:哪|什么)(?:一?家|个|份)?(?:报纸|报社|媒体|杂志|刊物|网站)(?:上)?(?:摘|转|原载|刊载)|"
     r"(?:文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息)的?(?:来源|出处)"
 )
+#: Words by which a question speaks of the article itself (那篇…哪天登的), not of what it reports.
+ARTICLE_WORD = re.compile(r"文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息")
 #: 出自哪里 asks for a reprint's paper only when the question names the article (``这句话出自哪里`` does not).
-FROM_QUESTION = re.compile(r"(?:文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息).*出自(?:哪|何处|什么)")
+FROM_QUESTION = re.compile(rf"(?:{ARTICLE_WORD.pattern}).*出自(?:哪|何处|什么)")
 
 
 def asks_reprint(question: str) -> bool:
@@ -113,6 +115,14 @@ FRAME_WORDS = frozenset(
         "关于",
         "标题",
         "题目",
+        "登",
+        "登的",
+        "发表",
+        "刊登",
+        "刊发",
+        "见报",
+        "发布",
+        "日期",
     ]
 )
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
@@ -124,11 +134,14 @@ def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
     top = result.hits[0].passage
     asked = fold(result.question)
-    framed = asks_reprint(result.question) or (
-        TITLE_QUESTION.search(asked) is not None and AUTHOR_QUESTION.search(asked) is None
+    framed = (
+        asks_reprint(result.question)
+        or (PUBLISHED_QUESTION.search(asked) is not None and ARTICLE_WORD.search(asked) is not None)
+        or (TITLE_QUESTION.search(asked) is not None and AUTHOR_QUESTION.search(asked) is None)
     )
     if framed and not named_missing and not asks_live(result.question):
-        # 那篇评论摘自哪家报纸, 哪篇讲乡村医生手绘地图: the trailer or headline answers when the topic matches
+        # 那篇评论摘自哪家报纸, 哪篇讲乡村医生手绘地图, 那篇哪天登的: the article's own lines answer when the topic
+        # matches
         topic = {w: v for w, v in query.weights.items() if w not in FRAME_WORDS}
         return bool(topic) and relevance(Query(topic, query.alternatives, query.text), top).relevant
     byline = fold(top.article.byline or "").replace(" ", "")
@@ -186,7 +199,14 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     if PHOTO_QUESTION.search(asked) and answer_from_credit(store, result):
         return True
     if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
-        result.answer, result.answer_from = top.passage.article.date, "date"
+        date = (
+            top.passage.article.date
+        )  # as the source gives it: the card quotes the date, not some paragraph
+        line = Passage(-top.passage.article.id, top.passage.article, "date", 0, None, date, ())
+        result.hits = [Hit(1, top.score, line, (0, len(date)), (0, len(date))), *result.hits]
+        for rank, h in enumerate(result.hits, start=1):
+            h.rank = rank
+        result.answer, result.answer_from = date, "date"
         return True
     return False
 

@@ -179,5 +179,9 @@ def test_an_undated_passage_of_an_article_dated_another_year_is_off_year_for_ran
 
 def test_a_word_ending_in_a_common_noun_like_a_place_names_no_place() -> None:
     text = passage("朝鲜将平壤时间改为东9区标准时间，比现在的时间早30分钟。", title="朝鲜调整标准时间")
-    assert relevance(Query({"朝鲜": 1.0, "改时区": 1.0}), text).missing == ()  # 改 + 时区, not a district 改时
-    assert relevance(Query({"朝鲜": 1.0, "正安县": 1.0}), text).missing == ("正安县",)  # a county is still one
+    assert (
+        relevance(Query({"朝鲜": 1.0, "改时区": 1.0}), text).missing == ()
+    )  # 改 + 时区, not a district 改时
+    assert relevance(Query({"朝鲜": 1.0, "正安县": 1.0}), text).missing == (
+        "正安县",
+    )  # a county is still one

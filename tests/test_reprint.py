@@ -29,6 +29,14 @@ author: "彭园园"
 （摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》）
 """
 
+FROM_AGENCY = """<html><head><meta charset="utf-8"><meta name="source" content="新华网">
+<title>港口集装箱吞吐量创新高</title></head>
+<body><article><h1>港口集装箱吞吐量创新高</h1>
+<p>今年前三季度，北部湾港集装箱吞吐量达到900万标箱，同比增长一成以上。</p>
+<p>港口方面表示，新开通的航线让货物周转更快。</p>
+</article></body></html>
+"""
+
 OWN = """# 嘉陵江流域综合规划获批
 
 本报北京1月2日电（记者王浩）近日，《嘉陵江流域综合规划》获水利部批复。
@@ -42,6 +50,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
     folder = tmp_path_factory.mktemp("reprint")
     (folder / "测评.md").write_text(REPRINTED, encoding="utf-8")
     (folder / "规划.md").write_text(OWN, encoding="utf-8")
+    (folder / "港口.html").write_text(FROM_AGENCY, encoding="utf-8")
     for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
         (folder / f"filler{i}.md").write_text(
             f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
@@ -102,3 +111,24 @@ def test_which_article_on_a_topic_no_article_covers_is_not_answered(searcher: Se
     result = searcher.ask("哪篇讲火星移民计划")
     assert result.abstained
     assert result.answer is None
+
+
+def test_without_a_trailer_the_source_field_names_the_outlet(searcher: Searcher) -> None:
+    result = searcher.ask("北部湾港集装箱吞吐量那篇报道转载自哪家媒体")
+    assert (result.answer, result.answer_from) == ("新华网", "source")
+    top = result.hits[0]
+    assert (top.passage.kind, top.passage.text, top.answer_span) == ("source", "新华网", (0, 3))
+    assert top.passage.id < 0  # a line made from the article's field, not a stored paragraph
+
+
+def test_when_it_was_printed_quotes_the_date(searcher: Searcher) -> None:
+    result = searcher.ask("莫让虚假测评误导消费那篇哪天登的")
+    assert (result.answer, result.answer_from) == ("2025-01-03", "date")
+    top = result.hits[0]
+    assert (top.passage.kind, top.passage.text, top.quote_span, top.answer_span) == (
+        "date",
+        "2025-01-03",
+        (0, 10),
+        (0, 10),
+    )
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
