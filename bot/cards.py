@@ -47,6 +47,13 @@ def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
     return " · ".join(parts)
 
 
+def result_line(hit: Hit) -> str:
+    """One runner-up on a line: ``2. quote… —— 《title》第7段`` (a caption, note or credit by its kind, not a
+    paragraph number: their ordinals count captions, not paragraphs)."""
+    where = KIND_LABEL.get(hit.passage.kind, f"第{hit.passage.ordinal}段")
+    return f"{hit.rank}. {hit.quote[:60]} —— {book_title(hit.passage.article.title)}{where}"
+
+
 def quote_block(hit: Hit) -> Block:
     """The hit's quote, with its answer (if any) marked relative to the quote."""
     marks = [

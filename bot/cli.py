@@ -203,13 +203,11 @@ def _print_answer(result: object, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    from bot.cards import book_title
+    from bot.cards import result_line
 
     print(render(answer_card(result, 0), colour=sys.stdout.isatty(), with_buttons=False))
     for hit in result.hits[1:] if not result.abstained else []:
-        print(
-            f"  {hit.rank}. {hit.quote[:60]} —— {book_title(hit.passage.article.title)}第{hit.passage.ordinal}段"
-        )
+        print(f"  {result_line(hit)}")
     print()
 
 

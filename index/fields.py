@@ -45,6 +45,7 @@ AUTHOR_QUESTION = re.compile(
 TITLE_QUESTION = re.compile(
     r"哪一?篇|(?:那篇|这篇|文章|报道)的?(?:标题|题目)|(?:标题|题目)(?:是什么|是啥|叫什么)"
 )
+WHICH_ARTICLE = re.compile(r"哪一?篇")
 PUBLISHED_QUESTION = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
     r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
@@ -123,39 +124,38 @@ FRAME_WORDS = frozenset(
         "见报",
         "发布",
         "日期",
+        "作者",
+        "记者",
+        "谁写",
+        "撰写",
+        "执笔",
+        "署名",
     ]
 )
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
 def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
-    """Whether the article found answers an abstained question from its byline: ``叶传增是谁`` when the name
-    signs it, whatever else the question covers; ``贵州省持续健全机制的报道是哪位记者写的`` when the article
-    matches the topic by coverage (报道, 记者 and 写 only frame the question) and no named place is missing."""
+    """Whether the article found answers an abstained question from its own lines and fields: ``叶传增是谁`` when
+    the name signs it, whatever else the question covers; who wrote it (``武汉那篇物流报道的作者是谁``), which paper
+    it was taken from, which article it is, when it was printed — when the article matches the question's topic
+    (the words that only frame such a question, :data:`FRAME_WORDS`, aside) and no named place is missing."""
     top = result.hits[0].passage
     asked = fold(result.question)
-    framed = (
-        asks_reprint(result.question)
-        or (PUBLISHED_QUESTION.search(asked) is not None and ARTICLE_WORD.search(asked) is not None)
-        or (TITLE_QUESTION.search(asked) is not None and AUTHOR_QUESTION.search(asked) is None)
-    )
-    if framed and not named_missing and not asks_live(result.question):
-        # 那篇评论摘自哪家报纸, 哪篇讲乡村医生手绘地图, 那篇哪天登的: the article's own lines answer when the topic
-        # matches
-        topic = {w: v for w, v in query.weights.items() if w not in FRAME_WORDS}
-        return bool(topic) and relevance(Query(topic, query.alternatives, query.text), top).relevant
     byline = fold(top.article.byline or "").replace(" ", "")
-    if not byline:
-        return False
     subject = described(result.question)
-    if subject and len(subject) >= 2 and subject in byline:
+    if byline and subject and len(subject) >= 2 and subject in byline:
         return True
-    return (
-        AUTHOR_QUESTION.search(fold(result.question)) is not None
-        and not named_missing
-        and not asks_live(result.question)
-        and relevance(query, top).relevant
+    framed = (
+        AUTHOR_QUESTION.search(asked) is not None
+        or asks_reprint(result.question)
+        or (PUBLISHED_QUESTION.search(asked) is not None and ARTICLE_WORD.search(asked) is not None)
+        or TITLE_QUESTION.search(asked) is not None
     )
+    if not framed or named_missing or asks_live(result.question):
+        return False
+    topic = {w: v for w, v in query.weights.items() if w not in FRAME_WORDS}
+    return bool(topic) and relevance(Query(topic, query.alternatives, query.text), top).relevant
 
 
 def answer_from_fields(store: Store, result: Result) -> bool:
@@ -177,7 +177,12 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     if span is None and asks_reprint(result.question) and answer_from_reprint(store, result):
         return True
     kind = "byline"
-    if span is None and TITLE_QUESTION.search(asked) and not AUTHOR_QUESTION.search(asked):
+    if (
+        span is None
+        and TITLE_QUESTION.search(asked)
+        and not AUTHOR_QUESTION.search(asked)
+        and (WHICH_ARTICLE.search(asked) or not names_other_work(result.question, top.passage.article.title))
+    ):
         byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
         column = COLUMN_TAG.search(byline)  # （点赞新时代）: the column's tag, not part of the headline
         span = (0, column.start() if column and column.start() > 0 else len(byline))
@@ -198,6 +203,8 @@ def answer_from_fields(store: Store, result: Result) -> bool:
         return True
     if PHOTO_QUESTION.search(asked) and answer_from_credit(store, result):
         return True
+    if AUTHOR_QUESTION.search(asked) and not byline and answer_from_credit(store, result, reports_only=True):
+        return True  # a photo report signs no byline: 新华社记者李嘉南摄影报道 is who made it
     if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
         date = (
             top.passage.article.date
@@ -209,6 +216,15 @@ def answer_from_fields(store: Store, result: Result) -> bool:
         result.answer, result.answer_from = date, "date"
         return True
     return False
+
+
+def names_other_work(question: str, title: str) -> bool:
+    """Whether ``question`` names a work in book marks that is not the article (``朝鲜《劳动新闻》刊发的社论题目``
+    asks for the editorial's title, not the headline of the report that quotes it)."""
+    folded = fold(title).replace(" ", "")
+    return any(
+        fold(work).replace(" ", "") not in folded for work in re.findall(r"《([^》]{1,40})》", question)
+    )
 
 
 def printed_line(store: Store, passage: Passage, name: str) -> Passage | None:
@@ -249,15 +265,16 @@ def answer_from_reprint(store: Store, result: Result) -> bool:
     return True
 
 
-def answer_from_credit(store: Store, result: Result) -> bool:
+def answer_from_credit(store: Store, result: Result, *, reports_only: bool = False) -> bool:
     """``照片是谁拍的``: the photographer named in a photo credit of the best passages' articles (the credit
-    is quoted, the name marked in it)."""
-    for hit in result.hits[:READ_DEPTH]:
+    is quoted, the name marked in it). ``reports_only``: only a photo report's credit (``…摄影报道``) of the best
+    passage's own article, which names who made the whole article."""
+    for hit in result.hits[:1] if reports_only else result.hits[:READ_DEPTH]:
         found = store.article(hit.passage.article.uid)
         credits = [p for p in (found[1] if found else []) if p.kind in ("credit", "caption")]
         for passage in ([hit.passage] if hit.passage.kind != "body" else []) + credits:
             match = CREDIT_NAME.search(passage.text)
-            if match is None:
+            if match is None or (reports_only and "报道" not in passage.text[match.end() : match.end() + 4]):
                 continue
             start = match.start(1)
             role = CREDIT_ROLE.match(passage.text, start)

@@ -26,6 +26,20 @@ author: "王崟欣"
 """
 
 
+PHOTO_REPORT = """---
+title: "忙碌的安置点楼长"
+date: 2026-08-20
+---
+
+# 忙碌的安置点楼长
+
+8月18日，马赛在安置点的宿舍楼走访群众。
+
+新华社记者李嘉南摄影报道
+
+马赛负责一栋宿舍楼334名群众的日常生活，每天从早忙到晚。
+"""
+
 OTHER = """# 嘉陵江流域综合规划获批
 
 本报北京1月2日电（记者王浩）近日，《嘉陵江流域综合规划》获水利部批复。
@@ -41,6 +55,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
     folder = tmp_path_factory.mktemp("credit")
     (folder / "守线人.md").write_text(ARTICLE, encoding="utf-8")
     (folder / "other.md").write_text(OTHER, encoding="utf-8")
+    (folder / "photo.md").write_text(PHOTO_REPORT, encoding="utf-8")
     for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
         (folder / f"filler{i}.md").write_text(
             f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
@@ -63,3 +78,17 @@ def test_the_byline_answer_is_marked_in_the_printed_credit_line(searcher: Search
     assert top.answer_span is not None
     assert top.passage.text[top.answer_span[0] : top.answer_span[1]] == "王崟欣"
     assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+
+
+def test_who_wrote_a_report_named_by_its_topic_not_its_title(searcher: Searcher) -> None:
+    result = searcher.ask("嘉陵江规划那篇报道的作者是谁")  # 那篇, 报道, 作者 frame it: the topic matches
+    assert (result.answer, result.abstained) == ("王浩", False)
+
+
+def test_a_photo_report_without_a_byline_is_signed_by_its_photographer(searcher: Searcher) -> None:
+    result = searcher.ask("《忙碌的安置点楼长》是谁写的")
+    assert (result.answer, result.answer_from) == ("李嘉南", "credit")
+    top = result.hits[0]
+    assert top.passage.text == "新华社记者李嘉南摄影报道"
+    assert top.answer_span is not None
+    assert top.passage.text[top.answer_span[0] : top.answer_span[1]] == "李嘉南"

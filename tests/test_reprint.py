@@ -132,3 +132,22 @@ def test_when_it_was_printed_quotes_the_date(searcher: Searcher) -> None:
         (0, 10),
     )
     assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+
+
+def test_a_runner_up_line_names_a_note_by_its_kind_not_a_paragraph_number(searcher: Searcher) -> None:
+    from bot.cards import result_line
+
+    result = searcher.ask("虚假测评那篇评论摘自哪家报纸")
+    note, body = result.hits[0], next(h for h in result.hits if h.passage.kind == "body")
+    assert result_line(note) == (
+        "1. （摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》） —— 《莫让虚假测评误导消费（纵横）》附注"
+    )
+    assert result_line(body).endswith(f"—— 《莫让虚假测评误导消费（纵横）》第{body.passage.ordinal}段")
+
+
+def test_the_title_of_another_work_the_question_names_is_not_the_headline() -> None:
+    from index.fields import names_other_work
+
+    assert names_other_work("朝鲜《劳动新闻》刊发的社论题目是什么", "习近平同金正恩举行会谈")
+    assert not names_other_work("《莫让虚假测评误导消费》那篇的题目是什么", "莫让虚假测评误导消费（纵横）")
+    assert not names_other_work("那篇评论的题目是什么", "莫让虚假测评误导消费（纵横）")

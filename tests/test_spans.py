@@ -81,6 +81,7 @@ def test_phrase_is_capped_at_twenty_characters() -> None:
             ["中国铁路南昌局集团有限公司永安工务段永安", "工长"],
         ),
         ("张三是北京人，爱好书法。", "张三", ["北京人"]),  # no role said: where from is all there is
+        ("本报驻朝鲜记者莽九晨报道。", "莽九晨", ["本报驻朝鲜记者"]),  # the paper's correspondent there
     ],
 )
 def test_descriptions(text: str, name: str, expected: list[str]) -> None:

@@ -280,6 +280,8 @@ def descriptions(folded: str, name: str) -> list[Candidate]:
         title = _TITLE_ENDS.search(folded, max(0, m.start() - 12), m.start())
         if title:
             start = _title_start(folded, words, title.start(), m.start())
+            stationed = _STATIONED.search(folded, max(0, start - 6), start)  # 本报驻朝鲜记者, not 朝鲜记者
+            start = stationed.start() if stationed else start
             out.append(Candidate(start, len(folded[: m.start()].rstrip()), 1.5))
         after = _COPULA.match(folded, m.end()) or (
             _APPOSITION.match(folded, m.end()) if m.start() == 0 else None
@@ -295,6 +297,8 @@ def descriptions(folded: str, name: str) -> list[Candidate]:
     return out
 
 
+#: Whose correspondent someone is: ``本报驻朝鲜记者莽九晨`` is the paper's man in Pyongyang, not a 朝鲜记者.
+_STATIONED = re.compile(r"(?:本报|新华社|人民日报|中新社|央视|中央广播电视总台)?(?:常)?驻$")
 #: What someone is, said after the place they come from: ``…梅坪村人，在村里当了25年的乡村医生``.
 _NATIVE = re.compile(r"[省市县州区镇乡村]人$")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
