@@ -207,7 +207,9 @@ def test_best_sentence_prefers_coverage_over_topic() -> None:
     assert (
         _quote(SEED_JIANHE, ["剑河", "中药材", "面积"]) == "剑河县中药材种植面积达到15.78万亩,涉及品种31个。"
     )
-    assert _quote(SEED_LUODIAN, ["罗甸", "县委书记"]) == "罗甸县委书记梁玉林说。"
+    assert _quote(SEED_LUODIAN, ["罗甸", "县委书记"]) == (  # what he said with who said it, not the tag alone
+        "通过全心全意的投入、实实在在的支持、着眼长远的规划,'组团式'帮扶推动罗甸县教育事业取得长足发展。\"罗甸县委书记梁玉林说。"
+    )
     text = "大鳞大眼鲷,又称日本锯大眼鲷,为辐鳍鱼纲鲈形目的其中一个种。体长可达20公分。"
     assert _quote(text, ["大鳞大眼", "鲷", "体长", "公分"], QuestionType.QUANTITY) == "体长可达20公分。"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.reader.sentences import split_sentences
+from index.reader.sentences import quote_sentences, split_sentences
 
 
 def _texts(text: str) -> list[str]:
@@ -61,3 +61,14 @@ def test_empty_and_punctuation_only() -> None:
     assert split_sentences("   ") == []
     assert _texts("结束了。。。!") == ["结束了。。。!"]
     assert _texts("好。”") == ["好。”"]
+
+
+def test_a_speech_tag_stays_with_its_quotation_when_quoting() -> None:
+    text = '"孩子生日,本想给他做顿午饭。及时扑灭山火,一切都值得。"陈蓉说。她又出发了。'
+    parts = [text[s:e] for s, e in quote_sentences(text)]
+    assert parts == ['"孩子生日,本想给他做顿午饭。', '及时扑灭山火,一切都值得。"陈蓉说。', "她又出发了。"]
+    assert [text[s:e] for s, e in split_sentences(text)][2] == "陈蓉说。"  # the reader's sentences as before
+    said = "“我们不上，谁上？”他笑着说。"
+    assert [said[s:e] for s, e in quote_sentences(said)] == [said]
+    plain = "会议结束。陈蓉说。"  # no quotation before it: a sentence of its own
+    assert [plain[s:e] for s, e in quote_sentences(plain)] == ["会议结束。", "陈蓉说。"]

@@ -27,7 +27,7 @@ from index.reader.kinds import (
 )
 from index.reader.phrases import phrases
 from index.reader.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
-from index.reader.sentences import split_sentences
+from index.reader.sentences import quote_sentences
 from index.reader.spans import (
     Candidate,
     candidates,
@@ -198,7 +198,7 @@ def _window(text: str, query_tokens: Sequence[str]) -> tuple[int, int] | None:
     """
     if len(text) <= MAX_WINDOW_CHARS:
         return None
-    spans = split_sentences(text) or [(0, len(text))]
+    spans = quote_sentences(text) or [(0, len(text))]
     occ = _occurrences(fold_chars(text), query_tokens)
     held = [
         sum(1 for places in occ.values() if (i := _first_at(places, s)) < len(places) and places[i][0] < e)
@@ -248,7 +248,7 @@ def best_sentence(
 def _best_sentence(
     text: str, query_tokens: Sequence[str], qtype: QuestionType | None, question: str | None
 ) -> tuple[int, int]:
-    spans = split_sentences(text)
+    spans = quote_sentences(text)
     if not spans:
         return (0, len(text))
     folded = fold_chars(text)

@@ -8,9 +8,10 @@ A sentence longer than ``max_chars`` with no stop is cut after a comma.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-__all__ = ["split_sentences"]
+__all__ = ["quote_sentences", "split_sentences"]
 
 _ENDERS = frozenset("。！？；!?;…\n")
 _CLOSERS = frozenset("”’」』）)】》〉")
@@ -93,3 +94,22 @@ def _split_sentences(text: str, max_chars: int) -> tuple[tuple[int, int], ...]:
             continue
         spans.extend(_strip(text, s, e) for s, e in _cut_long(text, start, end, max_chars))
     return tuple(span for span in spans if span[0] < span[1])
+
+
+#: A sentence that only says who spoke the quotation before it: ``"…一切都值得。"陈蓉说。``
+_SPEECH_TAG = re.compile(
+    r"[\u4e00-\u9fff·]{1,10}?(?:笑着|激动地|感慨地)?(?:说|表示|介绍|指出|强调|坦言|感慨|回忆|告诉记者)道?[。！!.]?"
+)
+_QUOTE_ENDS = frozenset('”’」』"')
+
+
+def quote_sentences(text: str) -> list[tuple[int, int]]:
+    """:func:`split_sentences` for quoting: a speech tag after a quotation (``陈蓉说。``) stays with the quotation,
+    so the quote shown is what was said and by whom, never the tag alone."""
+    spans: list[tuple[int, int]] = []
+    for start, end in split_sentences(text):
+        if spans and text[spans[-1][1] - 1] in _QUOTE_ENDS and _SPEECH_TAG.fullmatch(text, start, end):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
