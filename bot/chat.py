@@ -19,6 +19,8 @@ from bot.reply import Reply
 TERMINAL_CHAT_ID = 0  # the terminal is one chat
 HISTORY = Path("~/.newsqa_history").expanduser()
 PROMPT = "问> "
+NO_BUTTONS = "还没有可以按的按钮：先提一个问题，回复下方会列出 /1、/2 …"
+NO_BUTTON = "没有 /{n} 这个按钮：上一条回复只有 /1 到 /{count}。"
 BUTTON = re.compile(r"^/(\d{1,2})$")
 NOT_UTF8 = "这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。"
 
@@ -87,8 +89,8 @@ def run_chat(
         if not interactive:
             out.write(f"{PROMPT}{line}\n")
         button = BUTTON.match(line)
-        if button and last is not None:
-            buttons = [b for row in last.buttons for b in row]
+        if button:
+            buttons = [b for row in last.buttons for b in row] if last is not None else []
             index = int(button.group(1)) - 1
             if 0 <= index < len(buttons):
                 reply = engine.handle_button(chat_id, buttons[index].data)
@@ -96,6 +98,9 @@ def run_chat(
                 if reply.buttons:
                     last = reply
                 continue
+            missing = NO_BUTTON.format(n=index + 1, count=len(buttons)) if buttons else NO_BUTTONS
+            out.write(f"{missing}\n\n")  # a button number, not an unknown command
+            continue
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")
             reply = engine.handle_command(chat_id, name, args)

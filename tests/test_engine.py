@@ -200,3 +200,16 @@ def test_a_dictionary_word_no_passage_holds_is_not_a_typo() -> None:
     conn.executemany("INSERT INTO ix_terms VALUES (?, ?)", [("汉语", 5), ("面积", 9)])
     freq = {"汉江": 1537, "汉语": 1611, "面积": 22455}
     assert corrections(conn, ["汉江", "面机"], known=lambda w: freq.get(w, 0)) == {"面机": "面积"}
+
+
+def test_chat_button_numbers_with_nothing_to_press_say_so(engine: Engine) -> None:
+    import io
+
+    from bot.chat import run_chat
+
+    out = io.StringIO()
+    assert run_chat(engine, io.StringIO("/1\n剑河中药材面积多少?\n/9\n"), out) == 0
+    text = out.getvalue()
+    assert "问> /1\n还没有可以按的按钮：先提一个问题，回复下方会列出 /1、/2 …\n" in text
+    assert "不认识的命令" not in text
+    assert "没有 /9 这个按钮：上一条回复只有 /1 到 /" in text
