@@ -52,6 +52,11 @@ READ_DEPTH = 3  # passages the reader looks for the answer in
 FURNITURE_FACTOR = (
     0.9  # a caption's or credit's score after reranking (人民日报 hit@1 +1 question, others same)
 )
+NOTE_FACTOR = (
+    0.5  # a note's score after reranking: 《人民日报》（…第05版）, a trailer, a signature says nothing
+)
+# itself, but, short and sharing the article's title words, it outscored reporting (the byline, reprint and date
+# answers read the notes from the article, not from the ranking)
 OFF_YEAR_FACTOR = 0.8  # the score of a passage about another year than the question names, after reranking
 ANSWER_BUDGET_S = 5.0  # past this, a question is answered with what was found so far (no more promotion);
 # not less: the first typed question of a process loads the POS tagger, 2–4 s on a loaded machine
@@ -359,15 +364,16 @@ class Searcher:
         return Result.from_payload(question, payload, passages)
 
 
+_FACTORS = {"caption": FURNITURE_FACTOR, "credit": FURNITURE_FACTOR, "note": NOTE_FACTOR}
+
+
 def demote_furniture(
     ranked: list[tuple[int, float]], passages: dict[int, Passage]
 ) -> list[tuple[int, float]]:
     """Captions and photo credits rank below body text that scores nearly as well: a caption is short (BM25
-    favours it) and names what the article is about, but seldom says what the question asks."""
-    scaled = [
-        (pid, score * FURNITURE_FACTOR if passages[pid].kind in ("caption", "credit") else score)
-        for pid, score in ranked
-    ]
+    favours it) and names what the article is about, but seldom says what the question asks; notes (page lines,
+    trailers, signatures) rank below body text that scores half as well."""
+    scaled = [(pid, score * _FACTORS.get(passages[pid].kind, 1.0)) for pid, score in ranked]
     return sorted(scaled, key=lambda item: -item[1])
 
 

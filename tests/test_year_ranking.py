@@ -61,3 +61,34 @@ def test_the_report_of_the_year_asked_comes_first(searcher: Searcher) -> None:
 def test_only_a_question_naming_a_year_is_reordered(searcher: Searcher) -> None:
     ranked = [(1, 10.0), (2, 9.0)]
     assert demote_off_year("朝鲜内阁总理是谁", ranked, {}) == ranked  # passages not even looked at
+
+
+def test_notes_and_captions_rank_below_reporting_that_scores_nearly_as_well() -> None:
+    from corpus.store_read import ArticleInfo, Passage
+    from index.search import demote_furniture
+
+    info = ArticleInfo(
+        1,
+        "a1",
+        "上海高院发布2024年度行政审判白皮书",
+        False,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "x.md",
+        3,
+    )
+    passages = {
+        1: Passage(1, info, "note", 1, None, "《人民日报》（2025年11月18日第10版）", ()),
+        2: Passage(2, info, "caption", 1, None, "白皮书发布会现场。", ()),
+        3: Passage(3, info, "body", 2, None, "2024年，上海法院共受理一审行政案件8406件。", ()),
+    }
+    assert demote_furniture([(1, 10.0), (2, 10.0), (3, 9.5)], passages) == [(3, 9.5), (2, 9.0), (1, 5.0)]
+    assert demote_furniture([(2, 10.0), (3, 8.0)], passages) == [
+        (2, 9.0),
+        (3, 8.0),
+    ]  # a caption far ahead stays
