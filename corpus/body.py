@@ -190,12 +190,25 @@ def _finish(article: Article, units: list[_Unit]) -> None:
             article.byline = "记者" + "、".join(dateline.names)
     if not article.byline or not byline_names(article.byline):
         article.byline = _trailer_byline(article) or article.byline
+    article.source = article.source or _reprint_source(article)
 
 
 def _deck_text(u: _Unit) -> str:
     """A subhead as printed, the space between its two decks kept (``统筹规划  开拓现代商贸物流新局面``)."""
     shown = clean_title(u.raw.strip().lstrip(_MARK))
     return shown if re.sub(r"\s+", "", shown) == u.text else u.text
+
+
+_REPRINT = re.compile(r"[（(](?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于)《([^》]{1,20})》")
+
+
+def _reprint_source(article: Article) -> str | None:
+    """The paper a reprint trailer names (``（摘编自《安徽日报》，原题为《…》）`` → 安徽日报): the article's source."""
+    for cap in article.captions:
+        m = _REPRINT.match(cap.text) if cap.kind == NOTE else None
+        if m:
+            return m[1]
+    return None
 
 
 def _trailer_byline(article: Article) -> str | None:

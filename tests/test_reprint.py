@@ -151,3 +151,9 @@ def test_the_title_of_another_work_the_question_names_is_not_the_headline() -> N
     assert names_other_work("朝鲜《劳动新闻》刊发的社论题目是什么", "习近平同金正恩举行会谈")
     assert not names_other_work("《莫让虚假测评误导消费》那篇的题目是什么", "莫让虚假测评误导消费（纵横）")
     assert not names_other_work("那篇评论的题目是什么", "莫让虚假测评误导消费（纵横）")
+
+
+def test_the_reprinted_paper_is_the_articles_source(searcher: Searcher) -> None:
+    titles = {a.title: a.source for a in searcher.store.articles()}
+    assert titles["莫让虚假测评误导消费（纵横）"] == "安徽日报"
+    assert titles["嘉陵江流域综合规划获批"] is None  # the paper's own report: no other source
