@@ -99,12 +99,21 @@ def cluster(
             found.replicas.close()
 
 
+PROBE_REFUSALS = (
+    ("editMessageText", "Bad Request: message can't be edited"),
+    ("editMessageText", "Bad Request: message to edit not found"),
+)
+
+
 @pytest.fixture(autouse=True)
 def _no_refusal_nor_leak(fake: FakeBotAPI, cluster: Cluster) -> Iterator[None]:
-    """After each test: Telegram refused nothing, and no log shows the token or a traceback."""
+    """After each test: Telegram refused nothing, and no log shows the token or a traceback. The one refusal
+    allowed is the message-id probe's (bot/telegram_send.py): after a sendMessage that may have arrived (a
+    timeout under load), the bot looks for its message by editing ids above the last one it knows — a user's
+    message "can't be edited", an id not used yet is "not found". Each test asserts no answer was doubled."""
     errors = len(fake.errors)
     yield
-    assert fake.errors[errors:] == []
+    assert [e for e in fake.errors[errors:] if e not in PROBE_REFUSALS] == []
     logs = cluster.replicas.logs() if cluster.replicas is not None else ""
     assert fake.token not in logs and "Traceback" not in logs
 
