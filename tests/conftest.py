@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+if TYPE_CHECKING:
+    from index.search import Searcher
 
 
 def shared_file(relative: str) -> Path:
@@ -128,3 +133,27 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@contextmanager
+def searcher_over(folder: Path, files: Mapping[str, str]) -> Iterator[Searcher]:
+    """A Searcher over a real store in ``folder`` holding ``files`` (name → text) and four short filler articles
+    (BM25 needs a few articles to weigh words); the store is closed afterwards."""
+    from corpus.ingest import ingest
+    from corpus.store import Store
+    from index.search import Searcher
+
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):
+        (folder / f"filler{i}.md").write_text(
+            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
+        )
+    store = Store.open(folder / "newsqa.db")
+    ingest(store, [folder])
+    found = Searcher(store, use_cache=False)
+    found.sync(workers=1)
+    try:
+        yield found
+    finally:
+        store.close()

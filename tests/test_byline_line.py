@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpus.ingest import ingest
-from corpus.store import Store
 from index.search import Searcher
+from tests.conftest import searcher_over
 
 ARTICLE = """---
 title: "云端下的守线人（追梦路上）"
@@ -52,20 +51,10 @@ OTHER = """# 嘉陵江流域综合规划获批
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    folder = tmp_path_factory.mktemp("credit")
-    (folder / "守线人.md").write_text(ARTICLE, encoding="utf-8")
-    (folder / "other.md").write_text(OTHER, encoding="utf-8")
-    (folder / "photo.md").write_text(PHOTO_REPORT, encoding="utf-8")
-    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
-        (folder / f"filler{i}.md").write_text(
-            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
-        )
-    store = Store.open(folder / "newsqa.db")
-    ingest(store, [folder])
-    found = Searcher(store, use_cache=False)
-    found.sync(workers=1)
-    yield found
-    store.close()
+    with searcher_over(
+        tmp_path_factory.mktemp("credit"), {"守线人.md": ARTICLE, "other.md": OTHER, "photo.md": PHOTO_REPORT}
+    ) as found:
+        yield found
 
 
 def test_the_byline_answer_is_marked_in_the_printed_credit_line(searcher: Searcher) -> None:

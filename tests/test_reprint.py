@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpus.ingest import ingest
-from corpus.store import Store
 from index.fields import asks_reprint
 from index.search import Searcher
+from tests.conftest import searcher_over
 
 REPRINTED = """---
 title: "莫让虚假测评误导消费（纵横）"
@@ -47,20 +46,10 @@ OWN = """# 嘉陵江流域综合规划获批
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    folder = tmp_path_factory.mktemp("reprint")
-    (folder / "测评.md").write_text(REPRINTED, encoding="utf-8")
-    (folder / "规划.md").write_text(OWN, encoding="utf-8")
-    (folder / "港口.html").write_text(FROM_AGENCY, encoding="utf-8")
-    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
-        (folder / f"filler{i}.md").write_text(
-            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
-        )
-    store = Store.open(folder / "newsqa.db")
-    ingest(store, [folder])
-    found = Searcher(store, use_cache=False)
-    found.sync(workers=1)
-    yield found
-    store.close()
+    with searcher_over(
+        tmp_path_factory.mktemp("reprint"), {"测评.md": REPRINTED, "规划.md": OWN, "港口.html": FROM_AGENCY}
+    ) as found:
+        yield found
 
 
 @pytest.mark.parametrize(

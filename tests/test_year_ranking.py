@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpus.ingest import ingest
-from corpus.store import Store
 from index.search import Searcher, demote_off_year
+from tests.conftest import searcher_over
 
 OLD = """---
 title: "朝鲜庆祝65周年国庆"
@@ -33,19 +32,8 @@ date: 2019-04-12
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    folder = tmp_path_factory.mktemp("years")
-    (folder / "old.md").write_text(OLD, encoding="utf-8")
-    (folder / "new.md").write_text(NEW, encoding="utf-8")
-    for i, topic in enumerate(("荔枝", "港口", "铁路", "博物馆")):  # BM25 needs a few articles to weigh words
-        (folder / f"filler{i}.md").write_text(
-            f"# {topic}新闻\n\n今年{topic}发展很快，群众很满意。\n", encoding="utf-8"
-        )
-    store = Store.open(folder / "newsqa.db")
-    ingest(store, [folder])
-    found = Searcher(store, use_cache=False)
-    found.sync(workers=1)
-    yield found
-    store.close()
+    with searcher_over(tmp_path_factory.mktemp("years"), {"old.md": OLD, "new.md": NEW}) as found:
+        yield found
 
 
 def test_the_report_of_the_year_asked_comes_first(searcher: Searcher) -> None:
