@@ -36,6 +36,7 @@ from corpus.furniture import (
     is_trailer,
     page_trailer,
     read_dateline,
+    reprinted_from,
     split_caption_credit,
 )
 from corpus.models import CAPTION, CREDIT, JOINED, NOTE, Article, Caption, Paragraph
@@ -199,15 +200,12 @@ def _deck_text(u: _Unit) -> str:
     return shown if re.sub(r"\s+", "", shown) == u.text else u.text
 
 
-_REPRINT = re.compile(r"[（(](?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于)《([^》]{1,20})》")
-
-
 def _reprint_source(article: Article) -> str | None:
-    """The paper a reprint trailer names (``（摘编自《安徽日报》，原题为《…》）`` → 安徽日报): the article's source."""
+    """The outlet a reprint trailer names (``（摘编自《安徽日报》，原题为《…》）`` → 安徽日报): the article's source."""
     for cap in article.captions:
-        m = _REPRINT.match(cap.text) if cap.kind == NOTE else None
-        if m:
-            return m[1]
+        span = reprinted_from(cap.text) if cap.kind == NOTE else None
+        if span is not None:
+            return cap.text[span[0] : span[1]]
     return None
 
 

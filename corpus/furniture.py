@@ -33,6 +33,7 @@ __all__ = [
     "page_trailer",
     "plausible_byline",
     "read_dateline",
+    "reprinted_from",
     "split_caption_credit",
 ]
 
@@ -51,6 +52,13 @@ _CREDIT_CHARS = 48
 _GLUED_CREDIT = re.compile(r"^(.*[。！？])([^。！？]+)$")
 _TRAILER = re.compile(r"^（[^（）]*(?:（[^（）]*）[^（）]*)*）$")
 _TRAILER_WORDS = re.compile(r"电|记者|作者|摘编|摘自|转自|来源|原题|执笔|参与|采访整理|通讯员")
+#: A reprint trailer or source line naming the outlet: ``（摘编自《安徽日报》，原题为《…》）``, ``（原载《求是》）``,
+#: ``来源：新华网`` (not a credit's ``数据来源：…``).
+_REPRINTED = re.compile(
+    r"(?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于|(?<![据料片])来源[:：]\s*)\s*"
+    r"(?:《([^》]{1,20})》|([^\s，,。；;）)《》]{2,20}))"
+)
+_REPRINT_LINE_CHARS = 120
 _PAGE = re.compile(
     r"^(.*?)\s*《([^《》]{2,12})》\s*[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:第)?\s*(\d{1,3})\s*版\s*[）)]$"
 )
@@ -106,6 +114,15 @@ def is_trailer(text: str) -> bool:
     """Whether ``text`` is a whole bracketed filing/reprint note (``（本报平壤6月22日电）``, ``（摘编自…）``)."""
     text = text.strip()
     return len(text) <= 160 and bool(_TRAILER.match(text)) and bool(_TRAILER_WORDS.search(text))
+
+
+def reprinted_from(text: str) -> tuple[int, int] | None:
+    """Where a short trailer or source line names the outlet it was taken from (the name's span), or None."""
+    match = _REPRINTED.search(text) if len(text) <= _REPRINT_LINE_CHARS else None
+    if match is None:
+        return None
+    group = 1 if match.group(1) else 2
+    return match.start(group), match.end(group)
 
 
 def page_trailer(text: str) -> PageTrailer | None:

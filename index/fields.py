@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.furniture import reprinted_from
 from corpus.store import Passage, Store
 from index.normalize import fold
 from index.reader import spans
@@ -74,10 +75,6 @@ def asks_reprint(question: str) -> bool:
     return REPRINT_QUESTION.search(asked) is not None or FROM_QUESTION.search(asked) is not None
 
 
-#: A reprint trailer or source line: ``（摘编自《安徽日报》，原题为《…》）``, ``来源：新华网``, ``（原载《求是》）``.
-REPRINT_NOTE = re.compile(
-    r"(?:摘编自|摘自|编自|转载自|转自|原载于?|选自|刊载于|来源[:：]\s*|来自)\s*(?:《([^》]{1,20})》|([^\s，,。；;）)《》]{2,20}))"
-)
 #: Words that only frame a question about an article (``那篇评论摘自哪家报纸``, ``哪篇讲…``): the topic words
 #: must match without them.
 FRAME_WORDS = frozenset(
@@ -192,30 +189,39 @@ def answer_from_fields(store: Store, result: Result) -> bool:
         printed = printed_line(store, top.passage, name) if kind == "byline" else None
         if printed is not None:  # the credit line as the page prints it, a passage of the article
             at = printed.text.find(name)
-            result.hits = [h for h in result.hits if h.passage.id != printed.id]
-            result.hits.insert(0, Hit(1, top.score, printed, (0, len(printed.text)), (at, at + len(name))))
+            _lead_with(result, Hit(1, top.score, printed, (0, len(printed.text)), (at, at + len(name))), kind)
         else:
-            line = Passage(-top.passage.article.id, top.passage.article, kind, 0, None, byline, ())
-            result.hits.insert(0, Hit(1, top.score, line, (0, len(byline)), span))
-        for rank, h in enumerate(result.hits, start=1):
-            h.rank = rank
-        result.answer, result.answer_from = byline[span[0] : span[1]].strip(), kind
+            _lead_with(
+                result, Hit(1, top.score, _field_line(top, kind, byline), (0, len(byline)), span), kind
+            )
         return True
     if PHOTO_QUESTION.search(asked) and answer_from_credit(store, result):
         return True
     if AUTHOR_QUESTION.search(asked) and not byline and answer_from_credit(store, result, reports_only=True):
         return True  # a photo report signs no byline: 新华社记者李嘉南摄影报道 is who made it
     if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
-        date = (
-            top.passage.article.date
-        )  # as the source gives it: the card quotes the date, not some paragraph
-        line = Passage(-top.passage.article.id, top.passage.article, "date", 0, None, date, ())
-        result.hits = [Hit(1, top.score, line, (0, len(date)), (0, len(date))), *result.hits]
-        for rank, h in enumerate(result.hits, start=1):
-            h.rank = rank
-        result.answer, result.answer_from = date, "date"
+        date = top.passage.article.date  # as the source gives it, quoted: not some paragraph of the article
+        _lead_with(
+            result, Hit(1, top.score, _field_line(top, "date", date), (0, len(date)), (0, len(date))), "date"
+        )
         return True
     return False
+
+
+def _field_line(top: Hit, kind: str, text: str) -> Passage:
+    """A line made from a field of the best passage's article (its byline, headline, date, source): not stored,
+    so its id is the article's, negated."""
+    return Passage(-top.passage.article.id, top.passage.article, kind, 0, None, text, ())
+
+
+def _lead_with(result: Result, hit: Hit, kind: str) -> None:
+    """Answer with ``hit``'s marked span, from ``kind``: the hit first (its passage listed once), ranks renumbered."""
+    assert hit.answer_span is not None
+    result.hits = [hit, *(h for h in result.hits if h.passage.id != hit.passage.id)]
+    for rank, h in enumerate(result.hits, start=1):
+        h.rank = rank
+    start, end = hit.answer_span
+    result.answer, result.answer_from = hit.passage.text[start:end].strip(), kind
 
 
 def names_other_work(question: str, title: str) -> bool:
@@ -246,22 +252,16 @@ def answer_from_reprint(store: Store, result: Result) -> bool:
     found = store.article(top.passage.article.uid)
     hit: Hit | None = None
     for line in found[1] if found else []:
-        match = REPRINT_NOTE.search(line.text) if line.kind != "body" and len(line.text) <= 120 else None
-        if match is not None:
-            group = 1 if match.group(1) else 2
-            hit = Hit(1, top.score, line, (0, len(line.text)), (match.start(group), match.end(group)))
+        span = reprinted_from(line.text) if line.kind != "body" else None
+        if span is not None:
+            hit = Hit(1, top.score, line, (0, len(line.text)), span)
             break
     source = (top.passage.article.source or "").strip()
     if hit is None and source and len(source) <= MAX_ANSWER_CHARS:
-        line = Passage(-top.passage.article.id, top.passage.article, "source", 0, None, source, ())
-        hit = Hit(1, top.score, line, (0, len(source)), (0, len(source)))
-    if hit is None or hit.answer_span is None:
+        hit = Hit(1, top.score, _field_line(top, "source", source), (0, len(source)), (0, len(source)))
+    if hit is None:
         return False
-    result.hits = [hit, *(h for h in result.hits if h.passage.id != hit.passage.id)]
-    for rank, h in enumerate(result.hits, start=1):
-        h.rank = rank
-    start, end = hit.answer_span
-    result.answer, result.answer_from = hit.passage.text[start:end], "source"
+    _lead_with(result, hit, "source")
     return True
 
 
@@ -281,11 +281,9 @@ def answer_from_credit(store: Store, result: Result, *, reports_only: bool = Fal
             start = role.end() if role else start
             if match.end(1) - start < 2:
                 continue
-            credit = Hit(1, hit.score, passage, (0, len(passage.text)), (start, match.end(1)))
-            result.hits = [credit, *(h for h in result.hits if h.passage.id != passage.id)]
-            for rank, h in enumerate(result.hits, start=1):
-                h.rank = rank
-            result.answer, result.answer_from = passage.text[start : match.end(1)], "credit"
+            _lead_with(
+                result, Hit(1, hit.score, passage, (0, len(passage.text)), (start, match.end(1))), "credit"
+            )
             return True
     return False
 

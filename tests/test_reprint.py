@@ -146,3 +146,20 @@ def test_the_reprinted_paper_is_the_articles_source(searcher: Searcher) -> None:
     titles = {a.title: a.source for a in searcher.store.articles()}
     assert titles["莫让虚假测评误导消费（纵横）"] == "安徽日报"
     assert titles["嘉陵江流域综合规划获批"] is None  # the paper's own report: no other source
+
+
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("（摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》）", "安徽日报"),
+        ("（原载《求是》2025年第1期）", "求是"),
+        ("来源：新华网", "新华网"),
+        ("数据来源：中共廊坊市委宣传部", None),  # a credit for the figures, not the article's source
+        ("本报记者 吴君", None),
+    ],
+)
+def test_the_outlet_a_trailer_names(line: str, outlet: str | None) -> None:
+    from corpus.furniture import reprinted_from
+
+    span = reprinted_from(line)
+    assert (line[span[0] : span[1]] if span else None) == outlet
