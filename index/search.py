@@ -6,7 +6,6 @@ This is the one code path behind ``newsqa ask``, ``newsqa chat``, ``newsqa eval`
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from index.fields import (
 from index.normalize import fold, squash
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
-from index.reader.abstain import Relevance, asks_live, off_year, other_year, relevance
+from index.reader.abstain import YEAR, Relevance, asks_live, off_year, other_year, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import amount_missing
 from index.reader.answerable import row as answerable_row
@@ -45,7 +44,6 @@ from index.typos import corrections
 
 log = logging.getLogger(__name__)
 
-YEAR_ASKED = re.compile(r"(?:1[5-9]|20)\d\d\s?年|[一二〇零两三四五六七八九]{4}年")
 
 CANDIDATES = DEPTH  # passages fetched from the index, reranked, before abstention and answer extraction
 READ_DEPTH = 3  # passages the reader looks for the answer in
@@ -382,7 +380,7 @@ def demote_off_year(
 ) -> list[tuple[int, float]]:
     """Passages about another year than the question names (:func:`off_year`) rank below those that may be
     about it and score nearly as well: ``2019年朝鲜内阁总理是谁`` wants the 2019 report, not the 2013 one."""
-    if not YEAR_ASKED.search(question):
+    if not YEAR.search(fold(question)):  # off_year's own test of the question, once for all passages
         return ranked
     scaled = [
         (pid, score * OFF_YEAR_FACTOR if off_year(question, passages[pid]) else score)
