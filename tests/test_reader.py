@@ -10,7 +10,7 @@ from index.reader import PassageView, QuestionView, collect, read
 from index.reader.candidates import gather
 from index.reader.features import NAMES
 from index.reader.model import CALIBRATION_WIDTH, Model, ModelError, calibration_row
-from index.reader.question import QuestionType, attribute_type, classify
+from index.reader.question import QuestionType, attribute_type, classify, fold_chars
 
 #: A calibration of one stump on the best score alone: log-odds -1 up to a score of 1.0, +2 above it.
 SCORE_ONLY = {
@@ -219,3 +219,25 @@ def test_candidates_lose_a_leading_particle_and_the_end_of_a_post() -> None:
     text = "乐陵市纪委书记、监委主任刘磊说。他参加了绫罗人民游乐园的竣工仪式。"
     values = {text[s.start : s.end] for s in gather("乐陵市纪委书记", text)}
     assert "刘磊" in values and "任刘磊" not in values
+
+
+_FILED = (
+    "本报北京12月20日电（记者刘水明）由光明日报社和中山市委联合主办的“2012中国国际新闻论坛”年会日前举行。"
+)
+
+
+def _spans(question: str, text: str) -> set[str]:
+    folded = fold_chars(text)
+    return {folded[s.start : s.end] for s in gather(question, folded)}
+
+
+def test_a_filing_reporter_is_not_an_answer_about_the_news() -> None:
+    spans = _spans("2012中国国际新闻论坛谁主办的", _FILED)
+    assert "光明日报社" in spans
+    assert not any("刘水明" in s for s in spans)
+    # 记者协会 in brackets is no filing: its names stay candidates
+    assert "王明" in _spans("谁出席了", "（中国记者协会王明）出席了会议。")
+
+
+def test_a_question_about_the_reporter_gets_the_filing_names() -> None:
+    assert "刘水明" in _spans("这篇报道的记者是谁", _FILED)

@@ -88,6 +88,20 @@ def _proposals(question: str, folded: str) -> list[tuple[Candidate, str]]:
     return out
 
 
+#: A bracket naming who filed the report: ``本报北京7月11日电（记者赵成）``, ``（本报记者 张文豪、施钰）``,
+#: ``（新华社北京8月2日电　记者郝薇薇）`` — its names wrote the passage, they are not in the news (记者协会 is).
+_FILED_BY = re.compile(r"[（(][^（）()]{0,30}?(?:记者|通讯员)(?![协节站证团会])[^（）()]{1,40}[）)]")
+#: A question about who reported: then the filing names are what it asks for.
+_ASKS_REPORTER = re.compile(r"记者|作者|通讯员|撰稿|采写|执笔|署名|谁写|写的|谁报道|报道者")
+
+
+def _filed_by(question: str, folded: str) -> list[tuple[int, int]]:
+    """Where ``folded`` names who filed it, unless ``question`` asks for a reporter."""
+    if _ASKS_REPORTER.search(question):
+        return []
+    return [m.span() for m in _FILED_BY.finditer(folded)]
+
+
 _LEADING = frozenset("了的地得着过在于是为和与及并而把被将从向对由")
 _TITLE_TAIL = re.compile(rf"(?:{TITLE.pattern})$")
 
@@ -110,15 +124,16 @@ def gather(question: str, folded: str) -> list[Span]:
     """The candidate spans of ``folded`` (a ``fold_chars`` copy of the passage) for ``question``.
 
     Spans are 1–20 characters, hold a letter or digit, and are not words of the question itself (nor numbers
-    that all come from it). One :class:`Span` per (start, end), with every generator that proposed it.
+    that all come from it) nor the reporters a filing bracket names (unless the question asks who reported). One :class:`Span` per (start, end), with every generator that proposed it.
     """
     q = _compact(fold_chars(question))
     q_numbers = set(re.findall(r"\d+(?:\.\d+)?", q))
     subject = described(question)  # 陈蓉是谁: 陈蓉才 (a name that holds hers) is not who she is
+    filed = _filed_by(question, folded)
     merged: dict[tuple[int, int], tuple[float, set[str]]] = {}
     for cand, source in _proposals(question, folded):
         start, end = _trim(folded, cand.start, cand.end)
-        if not 0 < end - start <= MAX_ANSWER_CHARS:
+        if not 0 < end - start <= MAX_ANSWER_CHARS or any(a <= start and end <= b for a, b in filed):
             continue
         value = _compact(folded[start:end])
         if not any(ch.isalnum() for ch in value) or value in q or (subject and subject in value):
