@@ -228,15 +228,25 @@ def _chunks(rows: Iterable[tuple[str]], size: int) -> Iterator[list[str]]:
 
 
 def mine_user_words(
-    store: Store, after: int = 0, *, workers: int = 1, progress: Progress | None = None
+    store: Store,
+    after: int = 0,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    bulk_from: int | None = None,
 ) -> list[str]:
     """User words mined from the store's headers, bylines, headings, paragraphs and captions.
 
     With ``after``, only paragraphs with a greater id (and their articles) are read: mining what an ingest
-    added costs time in proportion to what it added. ``workers`` > 1 mine chunks in forked processes.
+    added costs time in proportion to what it added. ``workers`` > 1 mine chunks in forked processes. From
+    ``bulk_from`` paragraphs on, text is cut with jieba-rs (:mod:`index.bulk_cut`).
     """
     global _worker_segmenter
+    todo = store.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (after,)).fetchone()[0]
     seg = _plain_segmenter()
+    if bulk_from is not None and todo >= bulk_from and not seg.bulk:
+        seg.bulk = True
+        seg.initialize()  # before any fork, so workers share the copy
     _dictionary_tags()  # loaded before any fork, so workers share it
     words: dict[str, None] = {}
     articles = "SELECT DISTINCT article_id FROM paragraphs WHERE id > :after"
@@ -244,7 +254,6 @@ def mine_user_words(
         f"SELECT byline FROM articles WHERE byline IS NOT NULL AND id IN ({articles})", {"after": after}
     ):
         words.update(dict.fromkeys(byline_names(byline)))
-    todo = store.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (after,)).fetchone()[0]
     texts = store.conn.execute(
         f"SELECT title FROM articles WHERE id IN ({articles}) "
         f"UNION ALL SELECT kicker FROM articles WHERE kicker IS NOT NULL AND id IN ({articles}) "
