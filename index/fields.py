@@ -51,6 +51,11 @@ PUBLISHED_QUESTION = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几月几日|几号|日期)(?:登|发表|刊登|刊发|见报|发布|发的|登的)|"
     r"(?:登|发表|刊登|刊发|见报)(?:于|在)?(?:哪天|哪一天|什么时候|何时|哪年|几号)|发表日期|刊登日期|见报日期"
 )
+#: Verbs that print an article (登, 刊发, 见报): ``哪天登的`` asks for the paper's date even without 那篇; ``措施
+#: 是哪天发布的`` asks when the news happened (its text says ``14日…发布``), not when the paper printed it.
+PRINT_VERB = re.compile(r"登|刊发|见报")
+#: What is asked about the author other than the name: ``…的作者是什么职务`` (the text's ``作者为…副研究馆员``).
+AUTHOR_ATTRIBUTE = re.compile(r"职务|职位|职称|身份|单位|头衔|干什么|做什么|哪里人|多大|年龄|多少岁")
 PHOTO_QUESTION = re.compile(r"谁拍|拍摄者|摄影者|摄影师?是谁|(?:照片|图片|图|相片|配图)(?:是)?(?:由)?谁|谁摄")
 CREDIT_NAME = re.compile(r"((?:[\u4e00-\u9fff·][\s\u3000]{0,3}){1,7}[\u4e00-\u9fff])\s?(?:摄影?|供图)")
 CREDIT_ROLE = re.compile(r"(?:本报记者|本报通讯员|新华社记者|记者|通讯员|特约记者)?[\s\u3000]*")
@@ -132,6 +137,18 @@ FRAME_WORDS = frozenset(
 BYLINE_NAME = re.compile(r"(?:本报记者|本报通讯员|通讯员|新华社记者|记者|作者)[\s:：]*(.+)$")
 
 
+def asks_author(asked: str) -> bool:
+    """Whether the (folded) question asks who wrote the article: its name, not the author's post or age."""
+    return AUTHOR_QUESTION.search(asked) is not None and not AUTHOR_ATTRIBUTE.search(asked)
+
+
+def asks_printed(asked: str) -> bool:
+    """Whether the (folded) question asks when the article was printed (``那篇…哪天登的``, ``哪天见报``)."""
+    return PUBLISHED_QUESTION.search(asked) is not None and (
+        ARTICLE_WORD.search(asked) is not None or PRINT_VERB.search(asked) is not None
+    )
+
+
 def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     """Whether the article found answers an abstained question from its own lines and fields: ``叶传增是谁`` when
     the name signs it, whatever else the question covers; who wrote it (``武汉那篇物流报道的作者是谁``), which paper
@@ -144,9 +161,9 @@ def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     if byline and subject and len(subject) >= 2 and subject in byline:
         return True
     framed = (
-        AUTHOR_QUESTION.search(asked) is not None
+        asks_author(asked)
         or asks_reprint(result.question)
-        or (PUBLISHED_QUESTION.search(asked) is not None and ARTICLE_WORD.search(asked) is not None)
+        or asks_printed(asked)
         or TITLE_QUESTION.search(asked) is not None
     )
     if not framed or named_missing or asks_live(result.question):
@@ -162,7 +179,7 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     byline = (top.passage.article.byline or "").strip()
     subject = described(result.question)
     span: tuple[int, int] | None = None
-    if AUTHOR_QUESTION.search(asked) and byline:
+    if asks_author(asked) and byline:
         match = BYLINE_NAME.search(byline)
         span = (match.start(1), match.end(1)) if match else (0, len(byline))
         if span[1] - span[0] > MAX_ANSWER_CHARS:  # many names: as many whole ones as fit
@@ -177,7 +194,7 @@ def answer_from_fields(store: Store, result: Result) -> bool:
     if (
         span is None
         and TITLE_QUESTION.search(asked)
-        and not AUTHOR_QUESTION.search(asked)
+        and not asks_author(asked)
         and (WHICH_ARTICLE.search(asked) or not names_other_work(result.question, top.passage.article.title))
     ):
         byline, kind = top.passage.article.title, "title"  # 哪篇讲朝鲜改平壤时间 → the headline itself
@@ -197,9 +214,9 @@ def answer_from_fields(store: Store, result: Result) -> bool:
         return True
     if PHOTO_QUESTION.search(asked) and answer_from_credit(store, result):
         return True
-    if AUTHOR_QUESTION.search(asked) and not byline and answer_from_credit(store, result, reports_only=True):
+    if asks_author(asked) and not byline and answer_from_credit(store, result, reports_only=True):
         return True  # a photo report signs no byline: 新华社记者李嘉南摄影报道 is who made it
-    if PUBLISHED_QUESTION.search(asked) and top.passage.article.date:
+    if asks_printed(asked) and top.passage.article.date:
         date = top.passage.article.date  # as the source gives it, quoted: not some paragraph of the article
         _lead_with(
             result, Hit(1, top.score, _field_line(top, "date", date), (0, len(date)), (0, len(date))), "date"

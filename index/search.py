@@ -34,7 +34,7 @@ from index.reader.answerable import row as answerable_row
 from index.reader.kinds import asked_kind
 from index.reader.model import load_answerable as answerable_model
 from index.reader.multi import combine, split_question
-from index.reader.question import QuestionType, classify
+from index.reader.question import QuestionType, classify, misses_clock_time
 from index.reader.quotes import quote_around
 from index.reader.sentences import split_sentences
 from index.rerank import DEPTH, Query, rerank
@@ -320,8 +320,10 @@ class Searcher:
             return
         hit, view = result.hits[reading.view], views[reading.view]
         span = (reading.span[0] + view.offset, reading.span[1] + view.offset)
-        shown = reading.confidence >= model.threshold and not deputy_of_asked_post(
-            result.question, hit.passage.text, span[0]
+        shown = (
+            reading.confidence >= model.threshold
+            and not deputy_of_asked_post(result.question, hit.passage.text, span[0])
+            and not misses_clock_time(result.question, hit.passage.text[span[0] : span[1]])
         )
         supported = (view.quote[0] + view.offset, view.quote[1] + view.offset)
         quote = quote_around(hit.passage.text, supported, span) if shown else supported

@@ -81,3 +81,66 @@ def test_a_photo_report_without_a_byline_is_signed_by_its_photographer(searcher:
     assert top.passage.text == "新华社记者李嘉南摄影报道"
     assert top.answer_span is not None
     assert top.passage.text[top.answer_span[0] : top.answer_span[1]] == "李嘉南"
+
+
+LAMP = """---
+title: "闭合是鼎 开启为灯"
+date: 2025-05-20
+author: "黎李"
+---
+
+# 闭合是鼎 开启为灯
+
+1974年出土的鼎形铜行灯，现藏于甘肃省博物馆。
+
+（作者为甘肃省博物馆副研究馆员）
+"""
+
+MEASURES = """---
+title: "广州出台养老金融措施"
+date: 2025-05-20
+author: "本报记者 窦瀚洋"
+---
+
+# 广州出台养老金融措施
+
+14日，广州市委金融办发布《广州市关于促进养老金融高质量发展若干措施》，共20条。
+"""
+
+
+@pytest.fixture(scope="module")
+def more(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    with searcher_over(
+        tmp_path_factory.mktemp("fields"), {"lamp.md": LAMP, "measures.md": MEASURES}
+    ) as found:
+        yield found
+
+
+def test_the_authors_post_is_not_answered_by_the_authors_name(more: Searcher) -> None:
+    assert more.ask("闭合是鼎开启为灯的作者是谁").answer == "黎李"
+    assert more.ask("闭合是鼎开启为灯的作者是什么职务").answer != "黎李"
+
+
+def test_when_the_news_happened_is_not_the_papers_date(more: Searcher) -> None:
+    event = more.ask("广州养老金融措施是哪天发布的")
+    assert event.answer != "2025-05-20"
+    printed = more.ask("广州养老金融措施那篇报道哪天登的")
+    assert (printed.answer, printed.answer_from) == ("2025-05-20", "date")
+
+
+def test_the_article_view_lists_notes_apart_from_pictures(searcher: Searcher) -> None:
+    from bot.cards import article_card
+    from bot.render_text import render
+
+    def shown(title: str) -> list[str]:
+        uid = next(a.uid for a in searcher.store.articles() if a.title == title)
+        found = searcher.store.article(uid)
+        assert found is not None
+        return render(article_card(*found, marked=None, page=None, edit=False)).splitlines()
+
+    lines = shown("云端下的守线人（追梦路上）")
+    assert "附注：本报记者王崟欣《人民日报》（2025年01月02日第07版）" in lines
+    assert not any(line.startswith("图片：") for line in lines)  # the credit line is no picture
+    assert "图片：8月18日，马赛在安置点的宿舍楼走访群众；新华社记者李嘉南摄影报道" in shown(
+        "忙碌的安置点楼长"
+    )

@@ -130,3 +130,13 @@ def test_a_score_and_an_age_are_matched_by_their_form() -> None:
     assert in_units("3比1", measure_word("几比几赢的") or "")
     assert not in_units("110人", measure_word("朝美篮球赛比分") or "")
     assert classify("2024年上海一审行政案件数") is QuestionType.QUANTITY
+
+
+def test_a_time_of_day_question_wants_a_time_of_day() -> None:
+    from index.reader.question import misses_clock_time
+
+    assert misses_clock_time("光明星3号是几点发射的", "今年4月13日")
+    assert not misses_clock_time("光明星3号是几点发射的", "13日上午7时38分55秒")
+    assert not misses_clock_time("专列几点到沈阳", "26日上午9时")
+    assert not misses_clock_time("会议几点开始", "下午3:30")
+    assert not misses_clock_time("光明星3号是哪天发射的", "今年4月13日")  # a date question: any date

@@ -24,6 +24,7 @@ __all__ = [
     "fold_chars",
     "in_units",
     "measure_word",
+    "misses_clock_time",
     "wh_split",
 ]
 
@@ -254,3 +255,14 @@ def described(question: str) -> str | None:
     q = _TRAILING.sub("", "".join(fold_chars(question).split()))
     match = _DESCRIBE.match(q)
     return None if match is None else match.group("subject")
+
+
+#: A question asking for the time of day (``几点发射的``), and a time of day in an answer (``7时38分``, ``上午9时``).
+_ASKS_CLOCK = re.compile(r"几点|几时几分|几时|什么时刻|哪个时刻")
+_CLOCK = re.compile(r"\d+\s*[时点]|[零一二两三四五六七八九十]+\s*[时点]|\d+\s*[:：]\s*\d|\d+\s*分")
+
+
+def misses_clock_time(question: str, answer: str) -> bool:
+    """Whether ``question`` asks for a time of day and ``answer`` gives none (``光明星3号是几点发射的`` is not
+    answered by ``今年4月13日``)."""
+    return _ASKS_CLOCK.search(fold_chars(question)) is not None and not _CLOCK.search(fold_chars(answer))
