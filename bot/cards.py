@@ -37,11 +37,14 @@ def book_title(title: str) -> str:
 
 
 def citation(article: ArticleInfo, passage: Passage | None = None) -> str:
-    """`《title》 · byline · date · 第N段` — only what the article really says."""
+    """`《title》 · byline · date · 来源：source · 第N段` — only what the article really says (the source labelled:
+    a reprint's paper is where it was taken from, not who printed this copy)."""
     parts = [book_title(article.title)]
     if article.column:
         parts.append(f"【{article.column}】")
-    parts.extend(x for x in (article.byline, chinese_date(article.date), article.source) if x)
+    parts.extend(x for x in (article.byline, chinese_date(article.date)) if x)
+    if article.source:
+        parts.append(f"来源：{article.source}")
     if passage is not None:
         parts.append(KIND_LABEL.get(passage.kind, f"第{passage.ordinal}段"))
     return " · ".join(parts)
@@ -175,9 +178,15 @@ def article_card(
         mark = (0, len(text)) if p.ordinal == marked else None
         blocks.append(Block(BlockKind.PARAGRAPH, text, mark))
         blocks.extend(_flag_notes(p))
-    captions = [p for p in passages if p.kind != "body"]
-    if captions and page == len(pages) - 1:
-        blocks.append(Block(BlockKind.NOTE, "图片：" + "；".join(p.text for p in captions)))
+    if page == len(pages) - 1:  # photo captions and credits, then the printed notes (byline line, trailers)
+        for label, pictures in (("图片", True), ("附注", False)):
+            texts = [
+                p.text.rstrip("。；;")
+                for p in passages
+                if p.kind != "body" and (p.kind in ("caption", "credit")) == pictures
+            ]
+            if texts:
+                blocks.append(Block(BlockKind.NOTE, f"{label}：" + "；".join(texts)))
     blocks.append(Block(BlockKind.NOTE, f"第{page + 1}/{len(pages)}页 · 共{article.paragraph_count}段"))
     nav = []
     marked_no = marked or 0

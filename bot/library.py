@@ -72,7 +72,14 @@ def _first_build(settings: Settings, store: Store, searcher: Searcher) -> None:
     try:
         with writer_lock(store.path, timeout_s=FIRST_BUILD_WAIT_S, on_wait=waiting):
             if not store.sources():
-                log.info("The store at %s is empty: building it from the bundled corpus", settings.db_path)
+                # a mistyped NEWSQA_DB would otherwise answer from the sample page without a word
+                level = logging.INFO if settings.db_path == Settings().db_path else logging.WARNING
+                log.log(
+                    level,
+                    "The store at %s is empty: building it from the bundled corpus (the sample page). "
+                    "If you meant another store, check NEWSQA_DB; to add your own articles: newsqa ingest DIR",
+                    settings.db_path,
+                )
                 build(store, searcher, [bundled_corpus_dir()], workers=1)
             elif _never_built(store):
                 log.info("The store at %s was never indexed: indexing it", settings.db_path)

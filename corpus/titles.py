@@ -10,6 +10,8 @@ to punctuation; Chinese punctuation replaces flattened ASCII marks (:func:`corpu
     '友谊之旅 和平之旅'
     >>> clean_title("朝鲜射星举国振奋<br/>国际社会反应强烈&nbsp;")
     '朝鲜射星举国振奋 国际社会反应强烈'
+    >>> clean_title("标题：测试")
+    '测试'
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ __all__ = ["clean_title"]
 #: Inline formatting tags a crawler leaves in a headline; other angle-bracket text is kept as printed.
 _TAG = re.compile(r"</?(?:br|b|i|em|strong|span|font|p|sup|sub|a|u|small|big)\b[^<>]{0,200}>", re.I)
 _PUNCT = set("，。、；：？！,;:?!")
+#: A field label a crawl writes before the headline (``标题：测试``): the label is not part of the headline.
+_LABEL = re.compile(r"^\s*(?:标题|题目|主标题|正标题)\s*[:：]\s*")
 
 
 def _joinable(left: str, right: str) -> bool:
@@ -38,6 +42,7 @@ def _joinable(left: str, right: str) -> bool:
 def clean_title(raw: str) -> str:
     """A headline for display (see the module docstring)."""
     text = html.unescape(_TAG.sub(" ", html.unescape(raw))).replace("\u00a0", " ").replace("\u3000", " ")
+    text = _LABEL.sub("", text)
     tokens = text.split()
     out = ""
     for tok in tokens:

@@ -98,6 +98,12 @@ def test_titles_keep_the_space_between_decks_and_lose_tags_and_padding() -> None
     assert clean_title("朝鲜射星举国振奋<br/>国际社会反应强烈&nbsp;") == "朝鲜射星举国振奋 国际社会反应强烈"
     assert clean_title("既未组织记者观看\u3000也未公布失败原因") == "既未组织记者观看 也未公布失败原因"
     assert clean_title("本报记者  吴  君") == "本报记者吴君"
+
+
+def test_a_field_label_before_a_headline_is_not_part_of_it() -> None:
+    assert clean_title("标题：测试") == "测试"
+    assert clean_title("题目: 手绘“健康地图”") == "手绘“健康地图”"
+    assert clean_title("副标题是这样") == "副标题是这样"  # no label: kept as printed
     assert clean_title("A&amp;B<script>x</script>报道") == "A&B<script>x</script>报道"
 
 

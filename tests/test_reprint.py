@@ -163,3 +163,10 @@ def test_the_outlet_a_trailer_names(line: str, outlet: str | None) -> None:
 
     span = reprinted_from(line)
     assert (line[span[0] : span[1]] if span else None) == outlet
+
+
+def test_the_citation_labels_the_source(searcher: Searcher) -> None:
+    from bot.cards import citation
+
+    article = next(a for a in searcher.store.articles() if a.source == "安徽日报")
+    assert "· 来源：安徽日报" in citation(article)
