@@ -245,3 +245,16 @@ def test_ask_and_show_arguments_that_are_not_utf8(env_db: Path, capsys: pytest.C
         "or pass UTF-8 text."
     )
     assert run(["show", bad], capsys).startswith("Error: The id '\\xff\\xfe剑河' is not valid UTF-8.")
+
+
+def test_an_empty_store_named_by_newsqa_db_says_it_gets_the_sample_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    monkeypatch.setenv("NEWSQA_DB", str(tmp_path / "typo.db"))
+    with caplog.at_level(logging.WARNING):
+        assert main(["ask", "剑河中药材面积多少？"]) == 0
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "typo.db is empty: building it from the bundled corpus" in warning
+    assert "check NEWSQA_DB" in warning
