@@ -117,8 +117,9 @@ class Engine:
                 resolved = resolve(
                     text,
                     self._last_asked(previous.resolved) if previous else None,
-                    self.searcher.segmenter.query_tokens,
+                    self.searcher.segmenter.query_words,  # words, not search tokens: no bigrams (产路)
                     person,
+                    people_named,
                 )
             qtype = None
             if resolved.followup and resolved.keeps_type and previous is not None and previous.qtype:
@@ -316,6 +317,13 @@ class Engine:
             with self.lock:
                 self._examples = example_questions(self.store)
         return self._examples
+
+
+def people_named(text: str) -> list[str]:
+    """The people LAC finds in ``text`` (a question), in order: what 他/她 and ``那X呢`` resolve against."""
+    from index.reader.entities import entities
+
+    return [text[s:e] for s, e, kind in entities(text) if kind == "person"]
 
 
 def _qtype(value: str | None) -> QuestionType | None:

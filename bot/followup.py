@@ -54,6 +54,12 @@ def core(text: str) -> str:
 
 
 COUNTED = re.compile(r"(?:多少|几)[十百千万]*(?:名|位|人)")  # people counted: 多少名医生
+#: What a quantity question counts, at its end: ``…修了多少公里生产路？`` counts 生产路 (in 公里).
+COUNTED_THING = re.compile(
+    r"(?:多少|几)[十百千万亿]*"
+    r"(?P<thing>(?:公里|平方米|平方公里|立方米|万亩|公顷|千米|米|吨|亩|元|个|座|家|所|条|辆|台|套|件|项|张|只|头|种|批|户)?"
+    r"[\u4e00-\u9fff]{1,8}?)(?P<tail>[?？。!！\s]*)$"
+)
 
 
 def _parallel(previous: str, new: str, new_words: Sequence[str]) -> str | None:
@@ -73,6 +79,15 @@ def _counted(previous: str, words: Sequence[str]) -> str | None:
     if match is None:
         return None
     return next((w for w in words if previous.startswith(w, match.end())), None)
+
+
+def _counted_thing(previous: str, new: str) -> str | None:
+    """``水塔呢`` after ``永德村修了多少公里生产路？``: the thing counted (with its unit) becomes the new one —
+    ``永德村修了多少水塔？``; None when the question does not end with what it counts."""
+    match = COUNTED_THING.search(previous)
+    if match is None or not match.group("thing"):
+        return None
+    return previous[: match.start("thing")] + new + match.group("tail")
 
 
 def _subject(previous: str, words: Sequence[str]) -> str:
@@ -98,16 +113,21 @@ def resolve(
     previous: str | None,
     content_words: Callable[[str], Sequence[str]],
     person: str | None = None,
+    people: Callable[[str], Sequence[str]] | None = None,
 ) -> Resolved:
-    """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's search words.
+    """Resolve ``text`` against the ``previous`` question; ``content_words`` gives a question's words.
 
     ``person`` is the previous answer when it named someone (``边阳中学校长是谁`` → 李妙洁): 他/她 then means that
-    person. The previous question is folded first (traditional → simplified, widths), as its search words are.
+    person. ``people`` names the people in a text (a tagger's): 他/她 is else the first person the previous
+    question names, whole (``栗战书参观了哪所大学`` → 栗战书, which jieba cuts 栗 战书), and a follow-up naming only
+    a person (``那金永南呢``) puts that person in the previous one's place. The previous question is folded first
+    (traditional → simplified, widths), as its search words are.
     """
     previous = fold(previous) if previous is not None else None
     if previous is not None and PRONOUN.match(text.strip()) and len(text.strip()) <= MAX_PRONOUN_CHARS:
-        if person and text.strip()[0] in "他她":
-            return Resolved(PRONOUN.sub(person, text.strip(), count=1), True, keeps_type=False)
+        who = person or (next(iter(people(previous)), None) if people is not None else None)
+        if who and text.strip()[0] in "他她":
+            return Resolved(PRONOUN.sub(who, text.strip(), count=1), True, keeps_type=False)
         named = [w for w in content_words(previous) if w in previous and len(w) >= 2]
         if named:
             subject = min(named, key=lambda w: (previous.find(w), -len(w)))
@@ -120,6 +140,10 @@ def resolve(
     words = [w for w in content_words(previous) if w in previous and len(w) >= 2 and w not in new]
     if words and OWN_QUESTION.search(new):  # 雄安一号什么时候发射 → 搭乘什么火箭呢: 雄安一号搭乘什么火箭
         return Resolved(f"{_subject(previous, words)}{new}", True, keeps_type=False)
+    if people is not None and list(people(new)) == [new]:  # 那金永南呢: the person asked about changes
+        before = next((p for p in people(previous) if p != new), None)
+        if before is not None:
+            return Resolved(previous.replace(before, new, 1), True)
     if words and PLACE.fullmatch(new):
         # 那台江县呢 after 正安县人民医院院长是谁: the place inside the institution changes, the institution stays
         inner = [m.group(0) for w in words if not PLACE.fullmatch(w) and (m := PLACE.match(w)) is not None]
@@ -138,6 +162,9 @@ def resolve(
     counted = _counted(previous, words)
     if counted is not None:  # 多少名医生 … → 那教师呢: the thing counted is what changes
         return Resolved(previous.replace(counted, new, 1), True)
+    thing = _counted_thing(previous, new)
+    if thing is not None:  # 多少公里生产路 → 水塔呢: 多少水塔 (its unit goes with the old thing)
+        return Resolved(thing, True)
     if words:
         # the attribute asked about is the question's last content word; keep the subject before it
         last = max(words, key=lambda w: (previous.rfind(w) + len(w), len(w)))

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from bot.followup import core, is_followup, resolve
 
 
@@ -119,3 +121,34 @@ def test_another_place_changes_the_place_inside_an_institution() -> None:
         return [w for w in ("正安县人民医院", "院长", "台江县") if w in question]
 
     assert resolve("那台江县呢?", "正安县人民医院院长是谁", segment).question == "台江县人民医院院长是谁"
+
+
+def _real_words() -> Callable[[str], list[str]]:
+    from index.tokenize import Segmenter
+
+    return Segmenter().query_words
+
+
+def test_a_followup_thing_replaces_what_a_quantity_question_counts() -> None:
+    # the search tokens held the bigram 产路, so 生产路 became 生水塔; its unit (公里) goes with it
+    r = resolve("水塔呢？", "永德村修了多少公里生产路？", _real_words())
+    assert r.question == "永德村修了多少水塔?"
+
+
+def test_a_pronoun_means_the_person_the_previous_question_names_whole() -> None:
+    from bot.engine import people_named
+
+    real = _real_words()  # jieba alone cuts 栗 战书, 郑 志军
+    r = resolve("他在机场受到谁迎接？", "栗战书参观了哪所大学？", real, None, people_named)
+    assert r.question == "栗战书在机场受到谁迎接？"
+    r = resolve("他的妹妹叫什么？", "郑志军多大年纪？", real, None, people_named)
+    assert r.question == "郑志军的妹妹叫什么？"
+
+
+def test_a_followup_naming_a_person_replaces_the_person() -> None:
+    from bot.engine import people_named
+
+    r = resolve("那金永南呢？", "栗战书在机场受到谁迎接？", _real_words(), None, people_named)
+    assert (r.question, r.followup) == ("金永南在机场受到谁迎接?", True)
+    r = resolve("那孙珉悦呢？", "郑志军的妹妹叫什么？", _real_words(), None, people_named)
+    assert r.question == "孙珉悦的妹妹叫什么?"
