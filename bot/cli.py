@@ -211,15 +211,21 @@ def _print_answer(result: object, as_json: bool) -> None:
     print()
 
 
-def _print_notice(question: str) -> bool:
-    """Print the notice the chat gives a message that is not a question for the articles; whether it was one."""
+def _print_notice(question: str, settings: Settings) -> bool:
+    """Print the notice the chat gives a message that is not a question for the articles; whether it was one.
+    Its example is the one the chat offers first: drawn from this store, answered by it."""
     from bot.notices import NOTICES, notice_kind
     from index.answer_key import clean_question
 
     kind = notice_kind(clean_question(question))
     if kind is None:
         return False
-    print(NOTICES[kind].format(example="剑河中药材面积多少？"))
+    from bot.examples import DRAFTS_PER_EXAMPLE, EXAMPLES, example_questions, offered
+
+    searcher = _searcher(settings)
+    drafts = example_questions(searcher.store, EXAMPLES * DRAFTS_PER_EXAMPLE)
+    examples = offered(drafts, lambda q: searcher.ask(q, k=1).answer is not None)
+    print(NOTICES[kind].format(example=examples[0] if examples else "剑河中药材面积多少？"))
     return True
 
 
@@ -246,7 +252,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             f"{settings.max_question_chars} (NEWSQA_MAX_QUESTION_CHARS). Shorten it, or raise the limit: "
             f"NEWSQA_MAX_QUESTION_CHARS={len(args.question)} newsqa ask QUESTION"
         )
-    if not args.json and _print_notice(args.question):  # 你好, an English question: what the chat says
+    if not args.json and _print_notice(
+        args.question, settings
+    ):  # 你好, an English question: what the chat says
         return 0
     from bot.cached_ask import cached_answer
 

@@ -19,7 +19,7 @@ from bot import cards
 from bot.answer_pool import PoolUnavailable
 from bot.buttons import parse as parse_button
 from bot.chat_locks import KeyedLocks
-from bot.examples import example_questions
+from bot.examples import DRAFTS_PER_EXAMPLE, EXAMPLES, example_questions, offered
 from bot.followup import resolve
 from bot.library import open_searcher
 from bot.notices import NOTICES, notice_kind
@@ -312,10 +312,11 @@ class Engine:
         )
 
     def examples(self) -> list[str]:
-        """Example questions (computed once per process)."""
+        """Example questions the store answers (computed once per process)."""
         if self._examples is None:
             with self.lock:
-                self._examples = example_questions(self.store)
+                drafts = example_questions(self.store, EXAMPLES * DRAFTS_PER_EXAMPLE)
+            self._examples = offered(drafts, lambda q: self._ask(q, k=1).answer is not None)
         return self._examples
 
 

@@ -205,11 +205,11 @@ def test_ask_gives_a_greeting_or_an_english_question_what_the_chat_gives(
 ) -> None:
     assert main(["ask", "What is the planting area in Jianhe?"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "资料库里是中文报纸文章，请用中文提问，例如：剑河中药材面积多少？",
-        "The articles are in Chinese: please ask in Chinese, e.g. 剑河中药材面积多少？",
+        "资料库里是中文报纸文章，请用中文提问，例如：剑河县中药材种植面积是多少？",
+        "The articles are in Chinese: please ask in Chinese, e.g. 剑河县中药材种植面积是多少？",
     ]
     assert main(["ask", "你好"]) == 0
-    assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河中药材面积多少？\n"
+    assert capsys.readouterr().out == "你好！直接输入问题即可，例如：剑河县中药材种植面积是多少？\n"
 
 
 def test_stats_in_text_read_as_figures(env_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

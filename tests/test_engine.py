@@ -157,6 +157,17 @@ def test_help_examples_come_from_the_corpus(engine: Engine) -> None:
     assert "《激活乡村全面振兴“智力引擎”》是谁写的？" in text
 
 
+def test_every_example_offered_gets_an_answer(engine: Engine) -> None:
+    from bot.examples import example_questions
+
+    offered = engine.examples()
+    drafted = example_questions(engine.store, 12)
+    assert set(offered) <= set(drafted) and offered
+    assert all(engine.searcher.ask(q, k=1).answer is not None for q in offered)
+    unanswered = [q for q in drafted if engine.searcher.ask(q, k=1).answer is None]
+    assert not set(unanswered) & set(offered)
+
+
 def test_terminal_rendering_plain(engine: Engine) -> None:
     reply = engine.handle_text(11, "杨城寨村党总支书记是谁")
     out = render(reply)
