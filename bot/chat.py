@@ -20,6 +20,7 @@ TERMINAL_CHAT_ID = 0  # the terminal is one chat
 HISTORY = Path("~/.newsqa_history").expanduser()
 PROMPT = "问> "
 NO_BUTTONS = "还没有可以按的按钮：先提一个问题，回复下方会列出 /1、/2 …"
+NO_BUTTONS_HERE = "上一条回复没有按钮：换个问法再问，回复下方会列出 /1、/2 …"
 NO_BUTTON = "没有 /{n} 这个按钮：上一条回复只有 /1 到 /{count}。"
 BUTTON = re.compile(r"^/(\d{1,2})$")
 NOT_UTF8 = "这一行不是 UTF-8 文字，读不出来。请用 UTF-8 输入问题。"
@@ -98,7 +99,10 @@ def run_chat(
                 if reply.buttons:
                     last = reply
                 continue
-            missing = NO_BUTTON.format(n=index + 1, count=len(buttons)) if buttons else NO_BUTTONS
+            if buttons:
+                missing = NO_BUTTON.format(n=index + 1, count=len(buttons))
+            else:  # 没有找到 has no buttons: say so, not that nothing was asked
+                missing = NO_BUTTONS if last is None else NO_BUTTONS_HERE
             out.write(f"{missing}\n\n")  # a button number, not an unknown command
             continue
         if line.startswith("/"):

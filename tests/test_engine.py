@@ -224,3 +224,6 @@ def test_chat_button_numbers_with_nothing_to_press_say_so(engine: Engine) -> Non
     assert "问> /1\n还没有可以按的按钮：先提一个问题，回复下方会列出 /1、/2 …\n" in text
     assert "不认识的命令" not in text
     assert "没有 /9 这个按钮：上一条回复只有 /1 到 /" in text
+    out = io.StringIO()
+    assert run_chat(engine, io.StringIO("剑河中药材面积多少?\n你好\n/1\n"), out) == 0
+    assert "问> /1\n上一条回复没有按钮：换个问法再问，回复下方会列出 /1、/2 …\n" in out.getvalue()
