@@ -206,8 +206,10 @@ def _loads(text: str, *, line_offset: int = 0) -> Any:
 
 
 def _syntax_error(exc: json.JSONDecodeError, line_offset: int = 0) -> BadSource:
+    # json's message names the spot itself ("Unterminated string starting at"): the spot is given before it
+    what = re.sub(r"\s+(?:starting\s+)?at$", "", exc.msg)
     return BadSource(
-        f"JSON syntax error at line {exc.lineno + line_offset}, column {exc.colno}: {exc.msg}; "
+        f"JSON syntax error at line {exc.lineno + line_offset}, column {exc.colno}: {what}; "
         "fix it there (python -m json.tool FILE shows the spot)"
     )
 

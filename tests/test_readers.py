@@ -306,3 +306,12 @@ def test_bundled_page_dump_reads_as_four_articles() -> None:
     assert fmt == "page"
     assert [a.byline for a in articles] == ["本报记者 马跃峰", None, "本报记者 叶传增", "本报记者 李林蔚"]
     assert articles[3].title == "擂台比武促振兴"
+
+
+def test_a_truncated_json_file_is_reported_with_a_readable_message(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"title": "abc", "text": "unterminated', encoding="utf-8")
+    with pytest.raises(
+        BadSource, match=r"^JSON syntax error at line 1, column 26: Unterminated string; fix it"
+    ):
+        read_source(path)
