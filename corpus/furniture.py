@@ -30,6 +30,7 @@ __all__ = [
     "is_byline_line",
     "is_credit",
     "is_trailer",
+    "original_title",
     "page_trailer",
     "plausible_byline",
     "read_dateline",
@@ -123,6 +124,16 @@ def reprinted_from(text: str) -> tuple[int, int] | None:
         return None
     group = 1 if match.group(1) else 2
     return match.start(group), match.end(group)
+
+
+#: The original headline a reprint trailer gives: ``（摘编自《安徽日报》，原题为《…》）``.
+_ORIGINAL_TITLE = re.compile(r"原(?:标)?题(?:为|是)?[:：]?\s*《([^《》]{1,60})》")
+
+
+def original_title(text: str) -> tuple[int, int] | None:
+    """Where a short trailer names the article's original headline (the headline's span), or None."""
+    match = _ORIGINAL_TITLE.search(text) if len(text) <= _REPRINT_LINE_CHARS else None
+    return match.span(1) if match else None
 
 
 def page_trailer(text: str) -> PageTrailer | None:

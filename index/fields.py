@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.furniture import reprinted_from
+from corpus.furniture import original_title, reprinted_from
 from corpus.store import Passage, Store
 from index.normalize import fold
 from index.reader import spans
@@ -68,6 +68,8 @@ REPRINT_QUESTION = re.compile(
     r"(?:哪|什么)(?:一?家|个|份)?(?:报纸|报社|媒体|杂志|刊物|网站)(?:上)?(?:摘|转|原载|刊载)|"
     r"(?:文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息)的?(?:来源|出处)"
 )
+#: 原题是什么, 原标题叫什么: the headline a reprint had where it was first printed (its trailer says).
+ORIGINAL_TITLE_QUESTION = re.compile(r"原(?:标)?题|原来的(?:标题|题目)")
 #: Words by which a question speaks of the article itself (那篇…哪天登的), not of what it reports.
 ARTICLE_WORD = re.compile(r"文章|报道|评论|那篇|这篇|稿子|社论|新闻|消息")
 #: 出自哪里 asks for a reprint's paper only when the question names the article (``这句话出自哪里`` does not).
@@ -118,6 +120,8 @@ FRAME_WORDS = frozenset(
         "关于",
         "标题",
         "题目",
+        "原题",
+        "原标题",
         "登",
         "登的",
         "发表",
@@ -163,6 +167,7 @@ def byline_answers(result: Result, query: Query, named_missing: bool) -> bool:
     framed = (
         asks_author(asked)
         or asks_reprint(result.question)
+        or ORIGINAL_TITLE_QUESTION.search(asked) is not None
         or asks_printed(asked)
         or TITLE_QUESTION.search(asked) is not None
     )
@@ -189,6 +194,8 @@ def answer_from_fields(store: Store, result: Result) -> bool:
         role = BYLINE_ROLE.match(byline)  # 叶传增是谁 → 本报记者 (he wrote the article)
         span = (role.start(), role.end()) if role else None
     if span is None and asks_reprint(result.question) and answer_from_reprint(store, result):
+        return True
+    if span is None and ORIGINAL_TITLE_QUESTION.search(asked) and answer_from_original_title(store, result):
         return True
     kind = "byline"
     if (
@@ -280,6 +287,19 @@ def answer_from_reprint(store: Store, result: Result) -> bool:
         return False
     _lead_with(result, hit, "source")
     return True
+
+
+def answer_from_original_title(store: Store, result: Result) -> bool:
+    """``那篇评论原题是什么``: the original headline the best article's reprint trailer gives (``原题为《…》``),
+    the trailer quoted with the headline marked."""
+    top = result.hits[0]
+    found = store.article(top.passage.article.uid)
+    for line in found[1] if found else []:
+        span = original_title(line.text) if line.kind != "body" else None
+        if span is not None:
+            _lead_with(result, Hit(1, top.score, line, (0, len(line.text)), span), "title")
+            return True
+    return False
 
 
 def answer_from_credit(store: Store, result: Result, *, reports_only: bool = False) -> bool:

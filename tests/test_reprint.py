@@ -170,3 +170,15 @@ def test_the_citation_labels_the_source(searcher: Searcher) -> None:
 
     article = next(a for a in searcher.store.articles() if a.source == "安徽日报")
     assert "· 来源：安徽日报" in citation(article)
+
+
+@pytest.mark.parametrize("question", ["虚假测评那篇评论原题是什么", "莫让虚假测评误导消费的原标题叫什么"])
+def test_the_original_headline_comes_from_the_reprint_trailer(searcher: Searcher, question: str) -> None:
+    result = searcher.ask(question)
+    assert (result.answer, result.answer_from) == ("不能让“歪嘴”测评误导消费者", "title")
+    top = result.hits[0]
+    assert top.passage.text == "（摘编自《安徽日报》，原题为《不能让“歪嘴”测评误导消费者》）"
+
+
+def test_an_article_without_a_trailer_has_no_original_headline(searcher: Searcher) -> None:
+    assert searcher.ask("嘉陵江流域综合规划那篇报道原题是什么").answer != "不能让“歪嘴”测评误导消费者"
