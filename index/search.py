@@ -27,7 +27,7 @@ from index.fields import (
 from index.normalize import fold, squash
 from index.reader import PassageView, QuestionView, Reading, read, spans
 from index.reader import load as reader_model
-from index.reader.abstain import YEAR, Relevance, asks_live, off_year, other_year, relevance
+from index.reader.abstain import YEAR, Relevance, asks_live, off_year, other_year, place_missing, relevance
 from index.reader.answer import MAX_WINDOW_CHARS, asks_a_span, best_sentence
 from index.reader.answerable import amount_missing
 from index.reader.answerable import row as answerable_row
@@ -229,7 +229,10 @@ class Searcher:
         reading = read(views)
         hits = result.hits
         features = self.answerable_features(result, query, reading.confidence if reading else None)
-        named_missing = bool(relevance(query, hits[0].passage).missing)  # 正安县 asked, 剑河县 quoted: never
+        named_missing = (  # 正安县 asked, 剑河县 quoted: never; nor 深圳 asked over an article about 海口
+            bool(relevance(query, hits[0].passage).missing)
+            or place_missing(result.question, [h.passage for h in hits[:READ_DEPTH]]) is not None
+        )
         # 2023年 asked, a passage about 2024 quoted (and the article not dated 2023): another year's figure
         wrong_year = bool(other_year(result.question, hits[0].passage))
         # 门票多少钱 with no price in the passages read: some other figure would be quoted

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from corpus.store_read import ArticleInfo, Passage
-from index.reader.abstain import MIN_COVERAGE, passage_haystack, relevance
+from index.reader.abstain import MIN_COVERAGE, passage_haystack, place_missing, relevance
 from index.rerank import Query, match
+from tests.conftest import searcher_over
 
 FREQ = {"剑河": 99, "面积": 999, "时候": 9999}
 
@@ -185,3 +187,28 @@ def test_a_word_ending_in_a_common_noun_like_a_place_names_no_place() -> None:
     assert relevance(Query({"朝鲜": 1.0, "正安县": 1.0}), text).missing == (
         "正安县",
     )  # a county is still one
+
+
+LICHEE = """---
+title: "火山岩上荔枝甜"
+date: 2026-06-12
+---
+
+# 火山岩上荔枝甜
+
+陈槐柏经验丰富：“荔枝一茬茬上市，头茬60元一斤，要抓紧和经销商对接。”
+
+永德村位于海口市秀英区，2016年以来荔枝种植面积扩至13000亩。
+
+武汉集装箱从船上吊装到冷链运输卡车，待泊时间缩短到2小时左右。
+"""
+
+
+def test_a_place_no_passage_names_makes_the_question_unanswered(tmp_path: Path) -> None:
+    with searcher_over(tmp_path, {"lichee.md": LICHEE}) as found:
+        assert found.ask("深圳荔枝多少钱一斤？").abstained  # 深圳: no place suffix, nowhere in the articles
+        assert found.ask("荔枝头茬多少钱一斤？").abstained is False
+        assert found.ask("武汉港待泊时间缩短到多少").abstained is False  # 武汉港 is named by 武汉
+        passages = [h.passage for h in found.ask("荔枝头茬多少钱一斤？").hits]
+        assert place_missing("深圳荔枝头茬多少钱一斤？", passages) == "深圳"
+        assert place_missing("中国荔枝头茬多少钱一斤？", passages) is None  # 中国: a paper leaves it unsaid

@@ -10,6 +10,7 @@ articles; unanswerable ones are each set's questions against another set's artic
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.store import Passage
@@ -26,6 +27,7 @@ __all__ = [
     "off_year",
     "other_year",
     "passage_haystack",
+    "place_missing",
     "relevance",
 ]
 
@@ -139,6 +141,49 @@ def passage_haystack(passage: Passage) -> str:
     a = passage.article
     parts = [a.title, a.kicker, a.subtitle, a.byline, a.column, passage.heading, passage.text]
     return fold(" | ".join(p for p in parts if p))  # the bar keeps words from running across fields
+
+
+#: Places a question names that a Chinese paper's passage often leaves unsaid (我国 for 中国, 全国, 当地…).
+IMPLICIT_PLACES = frozenset(
+    [
+        "中国",
+        "我国",
+        "全国",
+        "国内",
+        "国外",
+        "海外",
+        "境内",
+        "境外",
+        "世界",
+        "全球",
+        "中华",
+        "各地",
+        "当地",
+        "本地",
+        "全省",
+        "全市",
+    ]
+)
+
+
+def place_missing(question: str, passages: Sequence[Passage]) -> str | None:
+    """A place LAC finds in ``question`` that none of ``passages`` (the best few, with their articles' headers)
+    names, in none of its forms: ``深圳荔枝多少钱一斤`` over articles about 海口's 永德村 (深圳 has no place suffix
+    for :data:`NAMED`); ``武汉港`` is named by ``武汉`` (a place's head, one or two characters short, counts). One passage may leave its topic unsaid (an encyclopaedia
+    paragraph on 东罗马帝国's churches), the best few rarely all do."""
+    from index.reader.entities import entities
+
+    asked = fold(question)
+    haystack = " | ".join(passage_haystack(p) for p in passages)
+    for start, end, kind in entities(asked):
+        name = asked[start:end]
+        if kind != "place" or len(name) < 2 or name in IMPLICIT_PLACES or name in haystack:
+            continue
+        # 武汉港 is named by 武汉 too; a span LAC ran on (君士坦丁堡增筑) by its head (君士坦丁堡)
+        heads = {name[:k] for k in range(max(2, len(name) - 2), len(name))}
+        if not any(form in haystack for form in {_stem(name) or name, *heads}):
+            return name
+    return None
 
 
 def _stem(word: str) -> str | None:
