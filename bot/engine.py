@@ -322,9 +322,9 @@ class Engine:
 
 def people_named(text: str) -> list[str]:
     """The people LAC finds in ``text`` (a question), in order: what 他/她 and ``那X呢`` resolve against."""
-    from index.reader.entities import entities
+    from index.reader.entities import question_entities
 
-    return [text[s:e] for s, e, kind in entities(text) if kind == "person"]
+    return [text[s:e] for s, e, kind in question_entities(text) if kind == "person"]
 
 
 def _qtype(value: str | None) -> QuestionType | None:

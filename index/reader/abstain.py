@@ -171,11 +171,11 @@ def place_missing(question: str, passages: Sequence[Passage]) -> str | None:
     names, in none of its forms: ``深圳荔枝多少钱一斤`` over articles about 海口's 永德村 (深圳 has no place suffix
     for :data:`NAMED`); ``武汉港`` is named by ``武汉`` (a place's head, one or two characters short, counts). One passage may leave its topic unsaid (an encyclopaedia
     paragraph on 东罗马帝国's churches), the best few rarely all do."""
-    from index.reader.entities import entities
+    from index.reader.entities import question_entities
 
     asked = fold(question)
     haystack = " | ".join(passage_haystack(p) for p in passages)
-    for start, end, kind in entities(asked):
+    for start, end, kind in question_entities(asked):
         name = asked[start:end]
         if kind != "place" or len(name) < 2 or name in IMPLICIT_PLACES or name in haystack:
             continue

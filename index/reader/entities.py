@@ -18,7 +18,7 @@ from typing import Any
 
 from index import tag_cache
 
-__all__ = ["TAGGER", "TAGS", "available", "entities", "preload"]
+__all__ = ["TAGGER", "TAGS", "available", "entities", "preload", "question_entities"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,15 @@ def entities(text: str) -> tuple[tuple[int, int, str], ...]:
     if not text.strip() or _failed or os.environ.get("NEWSQA_LAC", "1") == "0":
         return ()
     return tag_cache.cached(TAGGER, text, _entities_now)
+
+
+@lru_cache(maxsize=1024)
+def question_entities(question: str) -> tuple[tuple[int, int, str], ...]:
+    """:func:`entities` of a question: kept in this process only, not in the store's tag cache (a question is a
+    few characters, cheap to tag again, and most are asked once: they would fill the cache)."""
+    if not question.strip() or _failed or os.environ.get("NEWSQA_LAC", "1") == "0":
+        return ()
+    return _entities_now(question) or ()
 
 
 def _entities_now(text: str) -> tuple[tuple[int, int, str], ...] | None:
