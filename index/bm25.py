@@ -377,7 +377,7 @@ class SparseIndex:
         segmentation goes on while this process writes, merges and pauses between its steps.
         """
         last = get_meta(self.conn, "last_id")
-        left = self.conn.execute("SELECT COUNT(*) FROM paragraphs WHERE id > ?", (last,)).fetchone()[0]
+        left = self.pending()
         todo = added + left
         _init_worker(tokenize)
         pool = None

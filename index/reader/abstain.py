@@ -174,11 +174,12 @@ def place_missing(question: str, passages: Sequence[Passage]) -> str | None:
     from index.reader.entities import question_entities
 
     asked = fold(question)
+    places = [asked[s:e] for s, e, kind in question_entities(asked) if kind == "place" and e - s >= 2]
+    places = [name for name in places if name not in IMPLICIT_PLACES]
+    if not places:  # most questions: no passage is folded for nothing
+        return None
     haystack = " | ".join(passage_haystack(p) for p in passages)
-    for start, end, kind in question_entities(asked):
-        name = asked[start:end]
-        if kind != "place" or len(name) < 2 or name in IMPLICIT_PLACES or name in haystack:
-            continue
+    for name in places:
         # 武汉港 is named by 武汉 too; a span LAC ran on (君士坦丁堡增筑) by its head (君士坦丁堡)
         heads = {name[:k] for k in range(max(2, len(name) - 2), len(name))}
         if not any(form in haystack for form in {_stem(name) or name, *heads}):
