@@ -724,7 +724,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_POST()
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if len(body) < length:  # the bot was killed while sending: Telegram never sees half a request
+            self.close_connection = True
+            return
         m = re.fullmatch(r"(?:/([A-Za-z0-9_-]+))?/bot([^/]+)/(\w+)", self.path.split("?")[0])
         try:
             if m is None:
