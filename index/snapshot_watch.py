@@ -15,7 +15,9 @@ Every process that answers opens its own: the bot's process and each answer-pool
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +38,14 @@ from index.tokenize import Segmenter
 __all__ = ["POLL_S", "WARM_QUESTION", "SnapshotSearcher"]
 
 log = logging.getLogger(__name__)
+#: Opening the first snapshot while its cache is locked is tried this many times, this far apart (seconds).
+START_ATTEMPTS, START_RETRY_S = 20, 0.5
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether ``exc`` is SQLite's lock timeout (someone else was writing), not damage."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
 
 #: How often the watcher looks for a newer snapshot (seconds).
 POLL_S = 2.0
@@ -193,7 +203,9 @@ class SnapshotSearcher(Searcher):
 
     def _open_newest(self, newer_than: Manifest | None, *, warm: bool) -> _Active | None:
         """Open (and warm) the newest verified snapshot newer than ``newer_than``; one that fails to open is
-        rejected (logged once) and the next one tried."""
+        rejected (logged once) and the next one tried. A cache that is busy (SQLite's lock held by the answers
+        meanwhile) rejects nothing: the switch is tried again at the next poll (at start-up, a few times)."""
+        attempts = 0
         while True:
             found = self.finder.newest(newer_than)
             if found is None:
@@ -211,10 +223,26 @@ class SnapshotSearcher(Searcher):
                     self._install(self._active.searcher)
                 if warm:
                     self._warm(searcher)
-            except Exception as exc:  # a damaged file: keep answering from the current one
-                log.exception("Snapshot %s failed to open", path)
-                self.finder.reject(path, manifest, f"it failed to open ({exc})")
+            except Exception as exc:
                 store.close()
+                if hasattr(self, "_active"):  # whatever the new one installed: the current one's back
+                    self._install(self._active.searcher)
+                if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+                    # the local cache was being written (a burst of answers): not the snapshot's fault
+                    if newer_than is not None:
+                        log.warning(
+                            "Snapshot %s: its cache was busy (%s); trying again at the next poll", path, exc
+                        )
+                        return None
+                    attempts += 1
+                    if attempts >= START_ATTEMPTS:
+                        raise
+                    time.sleep(START_RETRY_S)
+                    continue
+                log.exception(
+                    "Snapshot %s failed to open", path
+                )  # damaged: keep answering from the current one
+                self.finder.reject(path, manifest, f"it failed to open ({exc})")
                 continue
             return _Active(searcher, manifest, path)
 

@@ -79,6 +79,32 @@ def test_a_replica_switches_to_a_newer_snapshot_while_answering_without_a_failed
     assert tag_cache.installed() is None  # a closed snapshot's tag cache is not left as the process's
 
 
+def test_a_newer_snapshot_whose_cache_is_busy_is_switched_to_once_the_lock_is_free(
+    fresh_db: Path, tmp_path: Path
+) -> None:
+    """A lock on the local cache (answers writing, for longer than the cache's busy timeout) is no damage: the
+    newer snapshot is not rejected, the switch waits for the next poll."""
+    folder = tmp_path / "snapshots"
+    publish(fresh_db, folder)
+    local = tmp_path / "local.db"
+    searcher = SnapshotSearcher(folder, cache_at=local, watch=False)
+    try:
+        add_article(fresh_db, tmp_path / "extra")
+        second, newer = publish(fresh_db, folder)
+        writer = sqlite3.connect(local, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")  # what a long write holds
+        try:
+            assert searcher.check() is False
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert searcher.check() is True
+        assert searcher.snapshot == newer and searcher.snapshot_path == second
+        assert searcher.ask(NEW_QUESTION).answer == NEW_ANSWER
+    finally:
+        searcher.close()
+
+
 def test_the_engine_on_snapshots_keeps_chat_state_in_its_own_file(fresh_db: Path, tmp_path: Path) -> None:
     folder = tmp_path / "snapshots"
     snapshot, manifest = publish(fresh_db, folder)
