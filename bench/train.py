@@ -178,11 +178,17 @@ def calibrate(
     return final, shown
 
 
+def _in_group(q: Question, name: str) -> bool:
+    """Whether ``q`` counts in the figures of ``name``: its set, ``newspaper`` (questions readers asked about
+    newspaper articles) or ``all``."""
+    return name in ("all", q.dataset) or (name == "newspaper" and q.dataset in NEWSPAPER_SETS)
+
+
 def figures(items: list[Question], shown: dict[str, tuple[float, int]], threshold: float) -> dict[str, Any]:
     """Per set and overall: coverage, precision and wrong-shown rate of answers at ``threshold``."""
     out: dict[str, Any] = {}
-    for name in [*sorted({q.dataset for q in items}), "all"]:
-        group = [q for q in items if name in ("all", q.dataset)]
+    for name in [*sorted({q.dataset for q in items}), "newspaper", "all"]:
+        group = [q for q in items if _in_group(q, name)]
         answerable = [q for q in group if q.answerable]
         rated = [(q, shown[q.qid + q.dataset]) for q in group if q.qid + q.dataset in shown]
         on = [(q, right) for q, (conf, right) in rated if conf >= threshold and not q.abstained]
@@ -426,7 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "out_of_fold": figures(items, shown, threshold),
         "best_candidate_always_shown": figures(items, shown, 0.0),
-        "curve": {f"{t:.2f}": figures(items, shown, t)["all"] for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)},
+        "curve": {
+            f"{t:.2f}": {k: v for k, v in figures(items, shown, t).items() if k in ("all", "newspaper")}
+            for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        },
         "reliability": reliability(shown),
         "promotion_hit1": promoted,
         "promote": promote,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from index.reader.kinds import (
     ORIGIN_BONUS,
+    asked_head,
     asked_kind,
     asks_nickname,
     asks_work,
@@ -31,6 +32,31 @@ def test_school_names_are_candidates_without_the_bare_noun() -> None:
     names = {text[c.start : c.end] for c in kind_names(text, kind)}
     assert "广州空港实验中学" in names
     assert "学校" not in names
+
+
+def test_the_head_noun_an_answer_should_end_with() -> None:
+    def noun(question: str) -> str | None:
+        kind = asked_head(question)
+        return None if kind is None else kind.noun
+
+    assert noun("雄安一号坐什么火箭上天") == "火箭"
+    assert noun("金正恩看篮球赛的体育馆") == "体育馆"  # no question word: the final noun after 的
+    assert noun("长江上最长的是哪座大桥？") == "大桥"
+    assert noun("用什么材料做的") == "材料"
+    assert noun("他什么时候来的") is None  # generic: the answer is a date
+    assert noun("锦绣山纪念宫改成什么名字") is None
+    assert noun("2018年访朝的中国体育代表团团长") is None  # a post: the answer is a person
+    assert noun("李妙洁之前在哪所学校任职") is None  # asked_kind's: 学校 is answered by …中学
+    assert noun("剑河中药材面积?") is None
+
+
+def test_names_ending_with_the_head_noun_are_candidates() -> None:
+    kind = asked_head("雄安一号坐什么火箭上天")
+    assert kind is not None
+    text = "“雄安一号”搭乘朱雀三号重复使用遥二运载火箭于东风商业航天创新试验区成功发射。"
+    names = {text[c.start : c.end] for c in kind_names(text, kind)}
+    assert "朱雀三号重复使用遥二运载火箭" in names  # over the model number 三号, not over the verb 搭乘
+    assert "火箭" not in names
 
 
 def test_questions_for_titled_works_and_nicknames() -> None:

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from index.reader import PassageView, QuestionView, collect, read
-from index.reader.candidates import gather
-from index.reader.features import NAMES
+from index.reader.candidates import Span, gather
+from index.reader.features import NAMES, row
 from index.reader.model import CALIBRATION_WIDTH, Model, ModelError, calibration_row
 from index.reader.question import QuestionType, attribute_type, classify, fold_chars
 
@@ -49,6 +49,22 @@ def test_feature_rows_follow_the_names() -> None:
     assert named["src_quantity"] == 1.0
     assert named["unit_match"] == 1.0  # 面积 asks for 亩/平方公里…
     assert named["in_quote"] == 1.0
+
+
+def test_a_name_ending_with_the_asked_head_noun_and_spans_cut_inside_a_word() -> None:
+    text = "8月19日，“雄安一号”搭乘朱雀三号重复使用遥二运载火箭成功发射。"
+    rows = collect([view("雄安一号坐什么火箭上天", text)])
+    named = {text[s.start : s.end]: dict(zip(NAMES, r, strict=True)) for _, s, r in rows}
+    full = named["朱雀三号重复使用遥二运载火箭"]
+    assert (full["q_head"], full["src_head"], full["head_end"]) == (1.0, 1.0, 1.0)
+    assert (full["start_mid_word"], full["end_mid_word"]) == (0.0, 0.0)
+    assert named["8月19日"]["head_end"] == 0.0
+    # 朱雀 is one word: a span from 雀 starts inside it; one up to 运载 ends inside 运载火箭
+    start = text.index("雀三号")
+    span = Span(start, start + 11, 1.0, frozenset())
+    cut = dict(zip(NAMES, row(view("雄安一号坐什么火箭上天", text), span, 1), strict=True))
+    assert text[span.start : span.end] == "雀三号重复使用遥二运载"
+    assert (cut["start_mid_word"], cut["end_mid_word"], cut["head_end"]) == (1.0, 1.0, 0.0)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 The learned scorer (:mod:`index.reader.model`) decides between them; this module only proposes. Each span comes
 with the generators that proposed it (``sources``) and their best prior: typed spans of every answer type
 (quantities with units, dates, people, places, organisations, posts), and the question-specific ones — what a
-person is (``褚靖是谁``), 《titles》, quoted names, names of the asked kind (哪所学校 → …中学), the phrase standing
+person is (``褚靖是谁``), 《titles》, quoted names, names of the asked kind (哪所学校 → …中学), names ending with
+the asked head noun (什么火箭 → …运载火箭), the phrase standing
 where the question word stands, and lists for plural questions.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from index.reader.entities import TAGS, entities
 from index.reader.kinds import (
+    asked_head,
     asked_kind,
     asks_nickname,
     asks_several,
@@ -45,6 +47,7 @@ SOURCES = (
     "work",
     "nickname",
     "kind",
+    "head",
     "phrase",
     "listed",
     *(f"lac_{kind}" for kind in TAGS.values()),
@@ -80,6 +83,9 @@ def _proposals(question: str, folded: str) -> list[tuple[Candidate, str]]:
     kind = asked_kind(question)
     if kind is not None:
         out += [(c, "kind") for c in kind_names(folded, kind)]
+    head = asked_head(question)
+    if head is not None:
+        out += [(c, "head") for c in kind_names(folded, head)]
     split = wh_split(question)
     if split is not None:
         out += [(c, "phrase") for c in phrases(folded, split[0], split[1], fold_chars(question))]

@@ -15,10 +15,10 @@ from functools import cached_property
 
 from index.reader.answer import _clause_marks, _longest_common, _occurrences, _proximity, _weights
 from index.reader.candidates import SOURCES, Span
-from index.reader.kinds import asks_several, origin_bonus, type_bonus
+from index.reader.kinds import asked_head, asks_several, origin_bonus, type_bonus
 from index.reader.question import QuestionType, described, fold_chars, in_units, measure_word, wh_split
 from index.reader.sentences import split_sentences
-from index.reader.spans import ORG_ENDS, PLACE_ENDS, TITLE
+from index.reader.spans import ORG_ENDS, PLACE_ENDS, TITLE, tagged
 
 __all__ = ["NAMES", "PassageView", "QuestionView", "row"]
 
@@ -67,6 +67,10 @@ NAMES: tuple[str, ...] = (
     "ends_org",
     "ends_place",
     "next_is_mark",
+    "q_head",
+    "head_end",
+    "start_mid_word",
+    "end_mid_word",
 )
 
 
@@ -93,6 +97,11 @@ class QuestionView:
     @cached_property
     def units(self) -> str | None:
         return measure_word(self.question)
+
+    @cached_property
+    def head_noun(self) -> str | None:
+        kind = asked_head(self.question)
+        return None if kind is None else kind.noun
 
     @cached_property
     def head(self) -> list[float]:
@@ -142,6 +151,11 @@ class PassageView:
     @cached_property
     def marks(self) -> list[int]:
         return _clause_marks(self.folded)
+
+    @cached_property
+    def word_bounds(self) -> frozenset[int]:
+        """Where the passage's jieba words start and end (a span cut inside a word is rarely an answer)."""
+        return frozenset(b for s, e, _ in tagged(self.folded) for b in (s, e))
 
 
 def _adjacent_left(folded: str, start: int, before: str) -> int:
@@ -231,4 +245,8 @@ def row(view: PassageView, span: Span, same_source: int) -> list[float]:
         1.0 if value.endswith(ORG_ENDS) else 0.0,
         1.0 if value.endswith(PLACE_ENDS) else 0.0,
         1.0 if nxt in "，。、；：？！,.;:?!）)》”" or not nxt else 0.0,
+        1.0 if q.head_noun is not None else 0.0,
+        1.0 if q.head_noun is not None and value.endswith(q.head_noun) else 0.0,
+        0.0 if span.start in view.word_bounds else 1.0,
+        0.0 if span.end in view.word_bounds else 1.0,
     ]

@@ -24,13 +24,16 @@ from index.reader.spans import (
     Candidate,
     alternation,
     extend_left,
+    tag_question,
     tagged,
+    word_list,
 )
 
 __all__ = [
     "KIND_NOUN",
     "KIND_TYPES",
     "Kind",
+    "asked_head",
     "asked_kind",
     "asks_nickname",
     "asks_several",
@@ -97,6 +100,44 @@ def asked_kind(question: str) -> Kind | None:
         return None
     noun = match.group(1)
     return Kind(noun, _kinds()[noun])
+
+
+#: The question word before a head noun: ``坐什么火箭``, ``哪座桥``, ``何种材料``.
+_HEAD_WH = re.compile(r"(?:什么|啥|何种|哪一?[个所家座些间位种类款项支部台艘架辆条只名场届]?)")
+#: Nouns after 什么 whose answers do not end with them: ``什么时候`` is a date, ``什么意思`` a phrase.
+_GENERIC_HEADS = frozenset(word_list("generic_heads.txt"))
+_NOUN_TAGS = frozenset({"n", "nz", "ns", "nt", "nr", "nrt", "nrfg", "vn", "j", "ng", "l"})
+
+
+@lru_cache(maxsize=1024)
+def asked_head(question: str) -> Kind | None:
+    """The head noun of what a question asks for, when its answer should end with it: ``雄安一号坐什么火箭上天`` →
+    火箭 (…运载火箭), ``金正恩看篮球赛的体育馆`` → 体育馆 (柳京郑周永体育馆). The last noun of the run right after
+    什么/哪个…, or a question's final noun after 的 when it has no such word. Generic nouns (``什么时候``,
+    ``什么意思``), posts (``…的团长`` asks for a person) and the kinds :func:`asked_kind` knows name none here."""
+    q = fold_chars("".join(question.split())).rstrip("?？!！。.")
+    words = tag_question(q)
+    head = None
+    match = _HEAD_WH.search(q)
+    if match is not None:
+        run: list[str] = []
+        for s, e, tag in words:
+            if s < match.end():
+                continue
+            if tag not in _NOUN_TAGS or (run and tag == "vn"):  # 哪家公司出品: 出品 is what it did
+                break
+            run.append(q[s:e])
+        head = run[-1] if run else None
+    elif len(words) >= 2 and q[words[-2][0] : words[-2][1]] == "的" and words[-1][2] in _NOUN_TAGS:
+        head = q[words[-1][0] : words[-1][1]]
+    if (
+        head is None
+        or head in _GENERIC_HEADS
+        or asked_kind(question) is not None
+        or head.endswith(tuple(TITLES))
+    ):
+        return None
+    return Kind(head, (head,))
 
 
 @lru_cache(maxsize=1024)

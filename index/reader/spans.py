@@ -33,6 +33,7 @@ __all__ = [
     "inside",
     "names_person",
     "preload",
+    "tag_question",
     "tagged",
     "use_segmenter",
 ]
@@ -154,6 +155,13 @@ def preload() -> None:
     _tagger()
 
 
+@lru_cache(maxsize=1024)
+def tag_question(text: str) -> tuple[tuple[int, int, str], ...]:
+    """``(start, end, tag)`` of each jieba word of a question: kept in this process only (most questions are
+    asked once; the store's tag cache holds passages)."""
+    return _tag_now(text)
+
+
 def _tag_now(folded: str) -> tuple[tuple[int, int, str], ...]:
     out, pos = [], 0
     for pair in _tagger().cut(folded):
@@ -169,12 +177,18 @@ def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
     return tag_cache.cached(f"pos:{_current_segmenter().dictionary_key}", folded, _tag_now)
 
 
+#: Numbers inside a name: ``第三中学``, ``朱雀三号`` (a model's number; ``3号`` is a day).
+_NUMBERED = re.compile(r"第.*|[一二三四五六七八九十百]+号")
+
+
 def extend_left(folded: str, words: Sequence[tuple[int, int, str]], k: int, tags: frozenset[str]) -> int:
     """Return where a name ending with word ``k`` starts: extend over preceding name-like words."""
     start = words[k][0]
     j = k - 1
     while j >= 0 and words[k][1] - words[j][0] <= 16 and not folded[words[j][0]].isspace():
-        if words[j][2] not in tags and not (words[j][2] == "m" and folded[words[j][0]] == "第"):
+        if words[j][2] not in tags and not (
+            words[j][2] == "m" and _NUMBERED.fullmatch(folded, *words[j][:2])
+        ):
             break
         start = words[j][0]
         j -= 1
