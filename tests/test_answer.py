@@ -141,15 +141,11 @@ def _quote(text: str, tokens: list[str], qtype: QuestionType | None = None) -> s
             ["工厂", "完成", "改造"],
             "去年8月",
         ),
-        pytest.param(
+        (
             "患者被转到哪家医院",
             "患者随后被转到浙江大学医学院附属第一医院接受治疗。",
             ["患者", "转到", "医院"],
             "浙江大学医学院附属第一医院",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="learned reader: a known miss since 2026-12-02 (gives 浙江大学医学院, a part)",
-            ),
         ),
         ("光条村在哪个县", "剑河县革东镇光条村村民欧条降换上雨靴。", ["光条村"], "剑河县"),
     ],

@@ -28,12 +28,12 @@ __all__ = [
     "Candidate",
     "alternation",
     "candidates",
+    "current_segmenter",
     "descriptions",
     "extend_left",
     "inside",
     "names_person",
     "preload",
-    "tag_question",
     "tagged",
     "use_segmenter",
 ]
@@ -112,7 +112,8 @@ def use_segmenter(segmenter: Segmenter | None) -> None:
     tagged.cache_clear()
 
 
-def _current_segmenter() -> Segmenter:
+def current_segmenter() -> Segmenter:
+    """The segmenter the reader tags with (the searcher's, once :func:`use_segmenter` named it)."""
     global _segmenter
     with _lock:
         if _segmenter is None:
@@ -136,7 +137,7 @@ def _user_word_tag(word: str, user_words: frozenset[str]) -> str:
 def _tagger() -> Any:
     """This process's jieba POS tagger over the segmenter's tokenizer (created once per segmenter)."""
     global _pos
-    segmenter = _current_segmenter()
+    segmenter = current_segmenter()
     with _lock:
         if _pos is None:
             posseg = jieba_cache.import_posseg(cache_dir())
@@ -155,13 +156,6 @@ def preload() -> None:
     _tagger()
 
 
-@lru_cache(maxsize=1024)
-def tag_question(text: str) -> tuple[tuple[int, int, str], ...]:
-    """``(start, end, tag)`` of each jieba word of a question: kept in this process only (most questions are
-    asked once; the store's tag cache holds passages)."""
-    return _tag_now(text)
-
-
 def _tag_now(folded: str) -> tuple[tuple[int, int, str], ...]:
     out, pos = [], 0
     for pair in _tagger().cut(folded):
@@ -174,7 +168,7 @@ def _tag_now(folded: str) -> tuple[tuple[int, int, str], ...]:
 def tagged(folded: str) -> tuple[tuple[int, int, str], ...]:
     """Return ``(start, end, tag)`` of each jieba word of ``folded`` (kept in the store's tag cache, so a text
     is tagged once across processes; :mod:`index.tag_cache`)."""
-    return tag_cache.cached(f"pos:{_current_segmenter().dictionary_key}", folded, _tag_now)
+    return tag_cache.cached(f"pos:{current_segmenter().dictionary_key}", folded, _tag_now)
 
 
 #: Numbers inside a name: ``第三中学``, ``朱雀三号`` (a model's number; ``3号`` is a day).
@@ -234,7 +228,7 @@ def _named(folded: str, qtype: QuestionType) -> list[Candidate]:
             out.append(Candidate(m.start(1), m.end(1), 1.2))
     if qtype is QuestionType.PERSON:
         out.extend(
-            Candidate(s, e, p) for s, e, p in longer_names(folded, words, _current_segmenter().jieba.FREQ)
+            Candidate(s, e, p) for s, e, p in longer_names(folded, words, current_segmenter().jieba.FREQ)
         )
         for m in _FOREIGN_NAME.finditer(folded):
             out.append(_foreign_name(words, m.start(), m.end()))
