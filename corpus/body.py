@@ -180,9 +180,13 @@ def _finish(article: Article, units: list[_Unit]) -> None:
         article.captions.append(Caption(text, kind=NOTE, raw=text))
     for group in group_rows([(u.heading, u.text, u.raw) for u in body]):
         heading, text, raw, joined = group
-        for piece in split_long(text):
-            flags = (JOINED,) if joined else ()
-            article.paragraphs.append(Paragraph(piece, heading=heading, flags=flags, raw=raw))
+        pieces = split_long(text)
+        flags = (JOINED,) if joined else ()
+        for piece in pieces:
+            # a long line cut into passages: each traces to its own piece (the whole line on each was quadratic:
+            # 1,750 copies of a 524k-character record); a joined one keeps the lines it was put together from
+            traced = raw if joined or len(pieces) == 1 else piece
+            article.paragraphs.append(Paragraph(piece, heading=heading, flags=flags, raw=traced))
     first = article.paragraphs[0].text if article.paragraphs else ""
     dateline = read_dateline(first)
     if dateline:

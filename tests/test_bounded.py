@@ -125,3 +125,25 @@ def test_a_file_of_many_short_lines_becomes_passages_of_a_readable_size(tmp_path
     asked = _run(["ask", "第4242行记录", "--json"], env)
     assert asked.returncode == 0, asked.stderr
     assert "第4242行记录" in json.loads(asked.stdout)["passages"][0]["text"]
+
+
+def test_a_record_without_line_breaks_cut_into_passages_stores_its_text_once(tmp_path: Path) -> None:
+    """Each passage traces to its own piece of the record: storing the whole record as every passage's raw text
+    grew the store with the square of the record (a 524k-character record: 2.7 GB, 37 s)."""
+    from corpus.ingest import ingest
+    from corpus.store import Store
+
+    sentence = "剑河县中药材种植面积达15.78万亩，涉及品种31个。"
+    record = tmp_path / "one-line.jsonl"
+    text = sentence * 2000  # 52,000 characters, no line break
+    record.write_text(
+        json.dumps({"title": "长记录", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    with Store.open(tmp_path / "s.db") as store:
+        assert ingest(store, [record]).added == [str(record)]
+        count, texts, raws = store.conn.execute(
+            "SELECT count(*), sum(length(text)), sum(length(raw)) FROM paragraphs WHERE kind = 'body'"
+        ).fetchone()
+    assert count > 100  # cut into passages of a readable size
+    assert texts == len(text)
+    assert raws == texts
