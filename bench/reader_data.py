@@ -43,6 +43,7 @@ class Question:
     abstained: bool
     rows: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    grades: list[int] = field(default_factory=list)  # 2: an accepted answer exactly, 1: right (holds one), 0
     values: list[str] = field(default_factory=list)
     answerable_row: list[float] | None = None  # index.reader.answerable features (reader confidence left 0)
     has_gold: bool = True  # the articles answer it (some answered questions have no short answer to check)
@@ -135,6 +136,14 @@ def _holds(hit: Hit, gold: str | None, context: str | None) -> bool:
     return gold is not None and squash(gold) in squash(fields)
 
 
+def grade(value: str, answers: list[str]) -> int:
+    """How good a candidate is for the ranker to learn: 2 when it is an accepted answer as it stands, 1 when it
+    only holds one (``3月1日结束了访朝日程并乘机`` for 3月1日: right as the evaluation counts, but loose), else 0."""
+    if not answer_right(value, answers):
+        return 0
+    return 2 if squash(value) in {squash(a) for a in answers if a} else 1
+
+
 def questions(qset: QuestionSet, workdir: Path, *, workers: int = 1) -> list[Question]:
     """Every question of ``qset`` with its labelled candidate rows (the store is built in ``workdir``)."""
     db = workdir / f"{qset.name}.db"
@@ -161,6 +170,7 @@ def questions(qset: QuestionSet, workdir: Path, *, workers: int = 1) -> list[Que
                     value = views[i].text[span.start : span.end]
                     item.rows.append(row)
                     item.labels.append(int(answer_right(value, answers)))
+                    item.grades.append(grade(value, answers))
                     item.values.append(squash(value))
             out.append(item)
     finally:

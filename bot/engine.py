@@ -146,6 +146,11 @@ class Engine:
         parts = split_question(question, self.searcher.segmenter.words)
         return parts[-1] if parts else question
 
+    def new_conversation(self, chat_id: int) -> None:
+        """Start ``chat_id`` afresh: no current question for follow-ups or 更多结果 (its history and votes stay)."""
+        with self.chats.hold(chat_id), self.lock:
+            self.state.save(ChatState(chat_id, None, 0, None, None))
+
     def handle_command(self, chat_id: int, name: str, args: str = "") -> Reply:
         """/start, /help, /about, /ask, /more, /article, /next, /prev."""
         name = name.lstrip("/").lower()

@@ -19,7 +19,11 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
     lines.append(f"# {title}")
     if info.subtitle:
         lines.append(info.subtitle)
-    meta = [x for x in (info.byline, info.date, info.page, info.place, info.source, info.url) if x]
+    place = f"发自{info.place}" if info.place else None  # the dateline's city, not a paper
+    source = (
+        f"来源：{info.source}" if info.source else None
+    )  # as the citation says it (try-out: 北京日报 read as a place)
+    meta = [x for x in (info.byline, info.date, info.page, place, source, info.url) if x]
     if meta:
         lines.append(" · ".join(meta))
     lines.append(f"id {info.uid} · {info.source_path}")

@@ -221,3 +221,16 @@ def test_stats_in_text_read_as_figures(env_db: Path, capsys: pytest.CaptureFixtu
     assert lines["feedback"] == "up 0, down 0"
     assert lines["cache"].startswith("entries ")
     assert "{" not in "".join(lines.values())
+
+
+def test_show_labels_the_filing_place_and_the_source() -> None:
+    """The header names what each field is: a paper is the source, a city the dateline's (try-out)."""
+    from bot.show import format_article
+    from corpus.store import ArticleInfo
+
+    fields = {f: None for f in ArticleInfo.__dataclass_fields__}
+    info = ArticleInfo(**{**fields, "uid": "u1", "title": "题目", "byline": "鲍南", "date": "2025-11-18",
+                          "page": "第05版", "place": "北京", "source": "北京日报", "source_path": "a.txt",
+                          "title_derived": False})  # fmt: skip
+    header = format_article(info, [])
+    assert "鲍南 · 2025-11-18 · 第05版 · 发自北京 · 来源：北京日报" in header

@@ -227,3 +227,18 @@ def test_chat_button_numbers_with_nothing_to_press_say_so(engine: Engine) -> Non
     out = io.StringIO()
     assert run_chat(engine, io.StringIO("剑河中药材面积多少?\n你好\n/1\n"), out) == 0
     assert "问> /1\n上一条回复没有按钮：换个问法再问，回复下方会列出 /1、/2 …\n" in out.getvalue()
+
+
+def test_a_new_terminal_chat_starts_a_new_conversation(engine: Engine) -> None:
+    """A follow-up in a new `newsqa chat` session is not read against the last session's question (try-out:
+    /more listed yesterday's question, and 那路灯呢 became 雄安将具备年产多少路灯)."""
+    import io
+
+    from bot.chat import run_chat
+
+    assert run_chat(engine, io.StringIO("剑河中药材面积多少?\n"), io.StringIO()) == 0
+    out = io.StringIO()
+    assert run_chat(engine, io.StringIO("/more\n品种呢?\n"), out) == 0
+    text = out.getvalue()
+    assert "剑河中药材面积" not in text
+    assert "还没有问题可以翻页" in text

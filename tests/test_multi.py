@@ -67,7 +67,6 @@ def test_both_parts_are_asked_and_answered_in_one_quote(searcher: Searcher) -> N
     assert all(f"【{a}】" in rendered for a in shown if a)
 
 
-@pytest.mark.xfail(strict=True, reason="learned reader: 品种是多少 gets the other quantity of the sentence")
 def test_the_second_part_is_read_on_its_own(searcher: Searcher) -> None:
     assert best_answer(searcher, "剑河县中药材种植品种是多少") == "31个"
 

@@ -109,15 +109,17 @@ def _filed_by(question: str, folded: str) -> list[tuple[int, int]]:
 
 
 _LEADING = frozenset("了的地得着过在于是为和与及并而把被将从向对由")
+_CLOSING = frozenset("》」』”）)】〉’")
+_OPENING = frozenset("《「『“（(【〈‘")
 _TITLE_TAIL = re.compile(rf"(?:{TITLE.pattern})$")
 
 
 def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
-    """A span without outer spaces, a leading particle (``了绫罗人民游乐园…``) or the last character of a post
+    """A span without outer spaces, a closing mark it starts with (or an opening one it ends with), a leading particle (``了绫罗人民游乐园…``) or the last character of a post
     it was cut from (``任刘磊`` after 主任, ``理向铮`` after 总经理)."""
-    while start < end and folded[start].isspace():
-        start += 1
-    while end > start and folded[end - 1].isspace():
+    while start < end and (folded[start].isspace() or folded[start] in _CLOSING):
+        start += 1  # 《江苏省12345热线条例》于6月1日: the title's closing mark belongs to the title
+    while end > start and (folded[end - 1].isspace() or folded[end - 1] in _OPENING):
         end -= 1
     if (end - start > 2 and folded[start] in _LEADING) or (
         end - start > 2 and _TITLE_TAIL.search(folded, max(0, start - 8), start + 1)
