@@ -15,6 +15,7 @@ SHARED = ROOT.parent / "shared"
 
 if TYPE_CHECKING:
     from index.search import Searcher
+    from tests.fake_bot_api import FakeBotAPI
 
 
 def shared_file(relative: str) -> Path:
@@ -157,3 +158,14 @@ def searcher_over(folder: Path, files: Mapping[str, str]) -> Iterator[Searcher]:
         yield found
     finally:
         store.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    """The fake Bot API on 127.0.0.1, stopped after the test."""
+    from tests.fake_bot_api import FakeBotAPI
+
+    api = FakeBotAPI()
+    api.start()
+    yield api
+    api.stop()

@@ -5,19 +5,10 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from tests.fake_bot_api import TOKEN, FakeBotAPI
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    api.start()
-    yield api
-    api.stop()
 
 
 def _send_raw(fake: FakeBotAPI, request: bytes) -> bytes:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,6 @@ from tests.snapshot_helpers import NEW_ANSWER, NEW_QUESTION, SEED_ANSWER, SEED_Q
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWERED = re.compile(r"answered update (\d+) chat 42 in \d+ ms by replica web-1 \(snapshot v(\d+\.\d+)\)")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    api.start()
-    yield api
-    api.stop()
 
 
 def _free_port() -> int:

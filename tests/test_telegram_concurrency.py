@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,14 +52,6 @@ class GatedEngine:
 
     def notice(self, kind: str) -> Reply:
         return text_card(kind)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    api.start()
-    yield api
-    api.stop()
 
 
 def test_a_slow_answer_in_one_chat_does_not_hold_up_another_and_shows_typing(

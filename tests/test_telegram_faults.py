@@ -15,7 +15,6 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,14 +35,6 @@ NOT_MODIFIED = (
     "same as a current content and reply markup of the message"
 )
 CARD = Reply([Block(BlockKind.ANSWER, "15.78万亩")], [[Button("更多结果", "m:1:1")]])
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    api.start()
-    yield api
-    api.stop()
 
 
 @pytest.fixture(scope="module")
