@@ -71,9 +71,8 @@ def run_chat(
     colour = out.isatty()
     if interactive:
         _setup_readline()
-    engine.new_conversation(
-        chat_id
-    )  # a new terminal session: yesterday's question is no one's 那X呢 (try-out)
+    # a new terminal session: the last session's question is no one's 那X呢 (try-out)
+    engine.new_conversation(chat_id)
     _show(engine.help(welcome=True), out, colour)
     last: Reply | None = None
     while True:

@@ -19,10 +19,9 @@ def format_article(info: ArticleInfo, passages: Sequence[Passage]) -> str:
     lines.append(f"# {title}")
     if info.subtitle:
         lines.append(info.subtitle)
-    place = f"发自{info.place}" if info.place else None  # the dateline's city, not a paper
-    source = (
-        f"来源：{info.source}" if info.source else None
-    )  # as the citation says it (try-out: 北京日报 read as a place)
+    # labelled: the dateline's city, and the source as the citation says it (try-out: 北京日报 read as a place)
+    place = f"发自{info.place}" if info.place else None
+    source = f"来源：{info.source}" if info.source else None
     meta = [x for x in (info.byline, info.date, info.page, place, source, info.url) if x]
     if meta:
         lines.append(" · ".join(meta))

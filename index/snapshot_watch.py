@@ -239,9 +239,8 @@ class SnapshotSearcher(Searcher):
                         raise
                     time.sleep(START_RETRY_S)
                     continue
-                log.exception(
-                    "Snapshot %s failed to open", path
-                )  # damaged: keep answering from the current one
+                # damaged: keep answering from the current one
+                log.exception("Snapshot %s failed to open", path)
                 self.finder.reject(path, manifest, f"it failed to open ({exc})")
                 continue
             return _Active(searcher, manifest, path)

@@ -115,8 +115,9 @@ _TITLE_TAIL = re.compile(rf"(?:{TITLE.pattern})$")
 
 
 def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
-    """A span without outer spaces, a closing mark it starts with (or an opening one it ends with), a leading particle (``了绫罗人民游乐园…``) or the last character of a post
-    it was cut from (``任刘磊`` after 主任, ``理向铮`` after 总经理)."""
+    """A span without outer spaces, a closing mark it starts with (or an opening one it ends with), a leading
+    particle (``了绫罗人民游乐园…``) or the last character of a post it was cut from (``任刘磊`` after 主任,
+    ``理向铮`` after 总经理)."""
     while start < end and (folded[start].isspace() or folded[start] in _CLOSING):
         start += 1  # 《江苏省12345热线条例》于6月1日: the title's closing mark belongs to the title
     while end > start and (folded[end - 1].isspace() or folded[end - 1] in _OPENING):

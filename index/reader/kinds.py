@@ -108,42 +108,7 @@ _HEAD_WH = re.compile(r"(?<!为)(?:什么|啥|何种|哪一?[个所家座些间�
 #: Nouns after 什么 whose answers do not end with them: ``什么时候`` is a date, ``什么意思`` a phrase.
 _GENERIC_HEADS = frozenset(word_list("generic_heads.txt"))
 #: One-character words after a question word that are no noun: ``什么是``, ``什么都``, ``是干什么的``.
-_NOT_NOUNS = frozenset(
-    [
-        "是",
-        "叫",
-        "样",
-        "都",
-        "也",
-        "有",
-        "会",
-        "能",
-        "要",
-        "让",
-        "使",
-        "把",
-        "被",
-        "在",
-        "的",
-        "呢",
-        "吗",
-        "了",
-        "啊",
-        "呀",
-        "么",
-        "时",
-        "地",
-        "人",
-        "事",
-        "个",
-        "种",
-        "类",
-        "些",
-        "又",
-        "还",
-        "就",
-    ]
-)
+_NOT_NOUNS = frozenset("是叫样都也有会能要让使把被在的呢吗了啊呀么时地人事个种类些又还就")
 #: A word starting so is a verb phrase or a preposition's: ``以什么为食``, ``由什么组成``, ``什么不同``.
 _FUNCTION_START = frozenset("为由来不被把将对与和从向在于以是的了着过也都就还而又可")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
